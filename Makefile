@@ -1,0 +1,46 @@
+# Baltic Science Quiz — the two quick-start commands are `make demo` and `make test`.
+# Everything is installed into .venv by these targets; nothing needs to be installed by hand.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: demo test bench bench-engine firmware clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.installed $@
+
+## demo: run the main job on the embedded defaults
+demo: $(VENV)/.installed
+	$(BIN)/quiz demo --host $(HOST) --port $(PORT)
+
+## test: lint, type-check and run the whole test suite (branch coverage of game/ must stay >= 95%)
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest --cov=game --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=95
+
+## bench-engine: commands/s for decide+apply and events/s for a full replay
+bench-engine: $(VENV)/.installed-test
+	$(BIN)/python -m loadtests.bench_engine
+
+## bench: every benchmark (not part of CI)
+bench: bench-engine
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info

@@ -1,0 +1,1 @@
+"""circulation_bridge package."""

@@ -1,0 +1,49 @@
+"""The `quiz` command line: one entry point, one subcommand group per package.
+
+Each group lives in its own package (``content.cli``, ``buzzers.cli`` …) and exposes
+``configure(parser)``, which adds its arguments and sets ``handler`` — a callable taking the parsed
+namespace and returning the process exit status. Groups are imported only when their name is on the
+command line, so ``quiz serve`` never imports pyserial and ``quiz buzzers`` never imports Starlette.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# name on the command line -> (module with configure(parser), one-line help)
+COMMAND_GROUPS: dict[str, tuple[str, str]] = {
+    "demo": ("server.demo", "play a demonstration contest between Jelgava, Liepāja and Šiauliai"),
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Build the ``quiz`` parser; with ``only`` set, configure just that group (the others stay lazy)."""
+    parser = argparse.ArgumentParser(
+        prog="quiz", description="Baltic Science Quiz — live science contests between libraries."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMAND_GROUPS.items():
+        group = sub.add_parser(name, help=help_text, description=help_text)
+        if name == only:
+            importlib.import_module(module_name).configure(group)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``quiz`` with ``argv`` (default: the process arguments) and return the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in args_list if not a.startswith("-")), None)
+    parser = build_parser(chosen if chosen in COMMAND_GROUPS else None)
+    args = parser.parse_args(args_list)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    return int(handler(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""``quiz demo`` — placeholder replaced below once the engine demo exists."""
