@@ -141,7 +141,7 @@ QUESTION_TYPES: tuple[type[Question], ...] = (
 NUMERIC_TYPES: tuple[type[Numeric], type[Estimation]] = (Numeric, Estimation)
 
 
-# --- answers ------------------------------------------------------------------------------------
+# --- answers -------------------------------------------------------------------------------------
 
 
 class _AnswerBase(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):

@@ -1,0 +1,242 @@
+"""Commands: what the host, the players and the timers ask the engine to do.
+
+Every command carries ``at``, the server time (µs) when it was taken from the queue. Commands are
+requests; ``game.engine.decide`` turns a valid one into events or rejects it with a rule error.
+The server authorizes roles before a command reaches the engine (only the host sends host
+commands); the engine checks everything that depends on the contest itself — for example that a
+player belongs to the team they act for.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from game.model import BuzzerRules, Generation, Round
+from game.questions import Answer, Localized, Question
+
+
+class _Command(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    at: int
+
+
+# --- setup (host) --------------------------------------------------------------------------- ----
+
+
+class CreateContest(_Command, frozen=True, kw_only=True, tag="create_contest"):
+    """Create the contest. ``seed`` feeds every draw the engine makes (tie-breaks)."""
+
+    contest_id: str
+    title: str
+    languages: tuple[str, ...]
+    seed: int
+
+
+class AddTeam(_Command, frozen=True, kw_only=True, tag="add_team"):
+    """Add a team (before the contest ends)."""
+
+    team_id: str
+    name: str
+    venue: str
+    colour: str = "#3366cc"
+
+
+class AddPlayer(_Command, frozen=True, kw_only=True, tag="add_player"):
+    """A player joins a team."""
+
+    player_id: str
+    team_id: str
+    display_name: str
+    generation: Generation | None = None
+
+
+class RemovePlayer(_Command, frozen=True, kw_only=True, tag="remove_player"):
+    """A player leaves (their earlier answers stay in the log)."""
+
+    player_id: str
+
+
+class AddRound(_Command, frozen=True, kw_only=True, tag="add_round"):
+    """Append a round to the contest."""
+
+    round: Round
+
+
+# --- running the contest (host) -------------------------------------------------------------- ---
+
+
+class StartContest(_Command, frozen=True, kw_only=True, tag="start_contest"):
+    """Leave setup; scores start at zero."""
+
+
+class StartRound(_Command, frozen=True, kw_only=True, tag="start_round"):
+    """Start a round: ``round_index`` or, when omitted, the next one not yet played."""
+
+    round_index: int | None = None
+
+
+class ShowQuestion(_Command, frozen=True, kw_only=True, tag="show_question"):
+    """Show a question of the current round: ``question_index`` or the next one not yet shown."""
+
+    question_index: int | None = None
+
+
+class OpenBuzzers(_Command, frozen=True, kw_only=True, tag="open_buzzers"):
+    """Schedule the opening of the buzzers (after the round's ``open_delay_ms``)."""
+
+
+class LockAnswers(_Command, frozen=True, kw_only=True, tag="lock_answers"):
+    """Lock an all-play question's answers before its deadline."""
+
+
+class Judge(_Command, frozen=True, kw_only=True, tag="judge"):
+    """The host's verdict on ``team_id``'s answer (buzzer: the answering team; all-play: a
+    pending open answer)."""
+
+    team_id: str
+    correct: bool
+
+
+class UndoJudgement(_Command, frozen=True, kw_only=True, tag="undo_judgement"):
+    """Take back the last judgement of the current question."""
+
+
+class Reveal(_Command, frozen=True, kw_only=True, tag="reveal"):
+    """Reveal the correct answer (locks an all-play question first)."""
+
+
+class NextQuestion(_Command, frozen=True, kw_only=True, tag="next_question"):
+    """Move on: show the next question, or finish the round after the last one."""
+
+
+class SkipQuestion(_Command, frozen=True, kw_only=True, tag="skip_question"):
+    """Drop the current question: no points, the answer stays secret."""
+
+
+class EndRound(_Command, frozen=True, kw_only=True, tag="end_round"):
+    """Finish the current round now, leaving its remaining questions unplayed."""
+
+
+class Pause(_Command, frozen=True, kw_only=True, tag="pause"):
+    """Freeze the contest; every running timer keeps the time it had left."""
+
+
+class Resume(_Command, frozen=True, kw_only=True, tag="resume"):
+    """Continue after a pause."""
+
+
+class AdjustScore(_Command, frozen=True, kw_only=True, tag="adjust_score"):
+    """Add ``delta`` (may be negative) to a team's score, with the reason shown in the log."""
+
+    team_id: str
+    delta: int
+    reason: str
+
+
+class StartTieBreak(_Command, frozen=True, kw_only=True, tag="start_tiebreak"):
+    """Start a sudden-death buzzer question between the teams level at the top."""
+
+    question: Question
+    rules: BuzzerRules | None = None
+    title: Localized = {}
+
+
+class EndContest(_Command, frozen=True, kw_only=True, tag="end_contest"):
+    """End the contest; the scores are final."""
+
+
+# --- players -------------------------------------------------------------------------------------
+
+
+class Buzz(_Command, frozen=True, kw_only=True, tag="buzz"):
+    """A buzzer press, already mapped to server time by the server or the venue agent.
+
+    Attributes:
+        at: when the press arrived at the server (its arrival time).
+        pressed_at: the press time on the server clock.
+        bound_us: the error bound of ``pressed_at``.
+        allowed_path_us: how long the press may plausibly have taken to arrive (the client's
+            measured path); a claim earlier than ``at - allowed_path_us`` is clamped to it.
+        source: ``tablet``, ``box`` …, for the photo finish.
+    """
+
+    team_id: str
+    player_id: str | None = None
+    pressed_at: int
+    bound_us: int = 0
+    allowed_path_us: int
+    source: str = "tablet"
+
+
+class SubmitAnswer(_Command, frozen=True, kw_only=True, tag="submit_answer"):
+    """A player's answer for their team (replaces the team's earlier answer)."""
+
+    team_id: str
+    player_id: str
+    answer: Answer
+
+
+# --- timers --------------------------------------------------------------------------------------
+
+TimerKey = Literal["buzzers_open", "buzz_timeout", "buzz_window", "answer_time", "answers_lock"]
+
+
+class TimerFired(_Command, frozen=True, kw_only=True, tag="timer_fired"):
+    """A timer the engine asked for (an effect) has come due; stale timers are ignored."""
+
+    key: TimerKey
+    due: int
+
+
+Command = (
+    CreateContest
+    | AddTeam
+    | AddPlayer
+    | RemovePlayer
+    | AddRound
+    | StartContest
+    | StartRound
+    | ShowQuestion
+    | OpenBuzzers
+    | LockAnswers
+    | Judge
+    | UndoJudgement
+    | Reveal
+    | NextQuestion
+    | SkipQuestion
+    | EndRound
+    | Pause
+    | Resume
+    | AdjustScore
+    | StartTieBreak
+    | EndContest
+    | Buzz
+    | SubmitAnswer
+    | TimerFired
+)
+
+HOST_COMMANDS: tuple[type[Command], ...] = (
+    CreateContest,
+    AddTeam,
+    AddPlayer,
+    RemovePlayer,
+    AddRound,
+    StartContest,
+    StartRound,
+    ShowQuestion,
+    OpenBuzzers,
+    LockAnswers,
+    Judge,
+    UndoJudgement,
+    Reveal,
+    NextQuestion,
+    SkipQuestion,
+    EndRound,
+    Pause,
+    Resume,
+    AdjustScore,
+    StartTieBreak,
+    EndContest,
+)
+PLAYER_COMMANDS: tuple[type[Command], ...] = (Buzz, SubmitAnswer)

@@ -1,0 +1,297 @@
+"""Events: the facts of a contest, in the order they happened.
+
+The event log is the source of truth. Events are decided once (``game.engine.decide``) with every
+input a decision needed written into them — the press times of a photo finish, the draw of a tie,
+the points of a judgement — so that ``game.state.apply`` is a plain fold that never recomputes a
+decision, and replaying the log reproduces the state exactly.
+
+Every event carries ``at``, the server time (µs) of the command that caused it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from game.model import Player, Round, Team
+from game.questions import Answer
+
+
+class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    at: int
+
+
+class Press(msgspec.Struct, frozen=True, kw_only=True):
+    """A valid buzzer press as the engine saw it: the claim, the clamp, the arrival."""
+
+    team_id: str
+    player_id: str | None
+    pressed_at: int
+    effective_at: int
+    clamped: bool
+    bound_us: int
+    arrived_at: int
+    allowed_path_us: int
+    source: str
+
+
+class PhotoFinish(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything one buzz decision was based on, for the host's screen and for disputes.
+
+    Attributes:
+        presses: every valid press of the phase, earliest first (by effective time, then team id).
+        window_opened_at: arrival of the first valid press.
+        window_closed_at: when the engine stopped waiting for more presses.
+        resolution_us: presses within this of the earliest were a tie.
+        tied: the teams in the tie (one team when there was none).
+        draw: the seeded number that chose among ``tied``, or ``None`` without a tie.
+        winner: the team that answers.
+    """
+
+    presses: tuple[Press, ...]
+    window_opened_at: int
+    window_closed_at: int
+    resolution_us: int
+    tied: tuple[str, ...]
+    draw: int | None
+    winner: str
+
+
+ScoreReason = Literal[
+    "correct", "wrong", "false_start", "speed_bonus", "closest", "graded", "adjustment", "undo"
+]
+
+
+# --- setup ---------------------------------------------------------------------------------------
+
+
+class ContestCreated(_Event, frozen=True, kw_only=True, tag="contest_created"):
+    contest_id: str
+    title: str
+    languages: tuple[str, ...]
+    seed: int
+
+
+class TeamAdded(_Event, frozen=True, kw_only=True, tag="team_added"):
+    team: Team
+
+
+class PlayerJoined(_Event, frozen=True, kw_only=True, tag="player_joined"):
+    player: Player
+
+
+class PlayerRemoved(_Event, frozen=True, kw_only=True, tag="player_removed"):
+    player_id: str
+
+
+class RoundAdded(_Event, frozen=True, kw_only=True, tag="round_added"):
+    round: Round
+
+
+# --- contest flow --------------------------------------------------------------------------------
+
+
+class ContestStarted(_Event, frozen=True, kw_only=True, tag="contest_started"):
+    pass
+
+
+class RoundStarted(_Event, frozen=True, kw_only=True, tag="round_started"):
+    round_index: int
+
+
+class QuestionShown(_Event, frozen=True, kw_only=True, tag="question_shown"):
+    """A question appears. All-play and estimation questions take answers until ``deadline``."""
+
+    round_index: int
+    question_index: int
+    deadline: int | None
+
+
+class QuestionClosed(_Event, frozen=True, kw_only=True, tag="question_closed"):
+    """A buzzer question ends without further play (answered, nobody buzzed, all locked out)."""
+
+    reason: Literal["answered", "no_buzz", "all_locked_out"]
+
+
+class AnswerRevealed(_Event, frozen=True, kw_only=True, tag="answer_revealed"):
+    pass
+
+
+class QuestionSkipped(_Event, frozen=True, kw_only=True, tag="question_skipped"):
+    pass
+
+
+class RoundFinished(_Event, frozen=True, kw_only=True, tag="round_finished"):
+    round_index: int
+
+
+class ContestPaused(_Event, frozen=True, kw_only=True, tag="contest_paused"):
+    pass
+
+
+class ContestResumed(_Event, frozen=True, kw_only=True, tag="contest_resumed"):
+    """Every running deadline moves ``shift_us`` later: the time the pause lasted."""
+
+    shift_us: int
+
+
+class TieBreakStarted(_Event, frozen=True, kw_only=True, tag="tiebreak_started"):
+    """A sudden-death round between ``round.teams`` is appended and started."""
+
+    round: Round
+
+
+class ContestFinished(_Event, frozen=True, kw_only=True, tag="contest_finished"):
+    pass
+
+
+# --- buzzing -------------------------------------------------------------------------------------
+
+
+class BuzzersArmed(_Event, frozen=True, kw_only=True, tag="buzzers_armed"):
+    """The buzzers open at ``opens_at``; with no valid press by ``closes_at`` the question ends."""
+
+    opens_at: int
+    closes_at: int
+
+
+class BuzzersOpened(_Event, frozen=True, kw_only=True, tag="buzzers_opened"):
+    pass
+
+
+class FalseStart(_Event, frozen=True, kw_only=True, tag="false_start"):
+    """A press before the opening: the team is locked out of this question."""
+
+    team_id: str
+    player_id: str | None
+    pressed_at: int
+    opens_at: int
+
+
+class BuzzAccepted(_Event, frozen=True, kw_only=True, tag="buzz_accepted"):
+    """A valid press. The first one of a phase opens the collection window until
+    ``window_closes_at``; later ones leave it as it is (``None``)."""
+
+    press: Press
+    window_closes_at: int | None
+
+
+class BuzzAwarded(_Event, frozen=True, kw_only=True, tag="buzz_awarded"):
+    """The photo finish is decided: ``photo.winner`` answers before ``answer_deadline``."""
+
+    photo: PhotoFinish
+    answer_deadline: int
+
+
+# --- answers and judgements ----------------------------------------------------------------------
+
+
+class AnswerSubmitted(_Event, frozen=True, kw_only=True, tag="answer_submitted"):
+    """A team's answer; it replaces the team's earlier one. ``remaining_us`` is the answering
+    time that was left (all-play: for the speed bonus)."""
+
+    team_id: str
+    player_id: str
+    answer: Answer
+    remaining_us: int
+
+
+class AnswersLocked(_Event, frozen=True, kw_only=True, tag="answers_locked"):
+    """An all-play question stops taking answers; ``verdicts`` are the automatic ones
+    (``correct``, ``wrong`` or ``pending`` for the host; where the closest answer wins, the
+    closest teams are ``correct``)."""
+
+    verdicts: dict[str, str]
+
+
+class Judged(_Event, frozen=True, kw_only=True, tag="judged"):
+    """A verdict on one team's answer.
+
+    Attributes:
+        by: ``host``, or ``timeout`` when a buzzer answer ran out of time (counts as wrong).
+        reopens_at: buzzer round, wrong answer: the buzzers reopen for the others at this time
+            (``None`` when nobody is left).
+        closes_at: with ``reopens_at``: the question ends if nobody presses by then.
+    """
+
+    team_id: str
+    correct: bool
+    by: Literal["host", "timeout"]
+    reopens_at: int | None = None
+    closes_at: int | None = None
+
+
+class JudgementUndone(_Event, frozen=True, kw_only=True, tag="judgement_undone"):
+    """The last judgement of the current question is taken back."""
+
+    team_id: str
+
+
+class ScoreChanged(_Event, frozen=True, kw_only=True, tag="score_changed"):
+    """The only event that changes a score."""
+
+    team_id: str
+    delta: int
+    reason: ScoreReason
+    question_id: str | None = None
+    note: str = ""
+
+
+Event = (
+    ContestCreated
+    | TeamAdded
+    | PlayerJoined
+    | PlayerRemoved
+    | RoundAdded
+    | ContestStarted
+    | RoundStarted
+    | QuestionShown
+    | QuestionClosed
+    | AnswerRevealed
+    | QuestionSkipped
+    | RoundFinished
+    | ContestPaused
+    | ContestResumed
+    | TieBreakStarted
+    | ContestFinished
+    | BuzzersArmed
+    | BuzzersOpened
+    | FalseStart
+    | BuzzAccepted
+    | BuzzAwarded
+    | AnswerSubmitted
+    | AnswersLocked
+    | Judged
+    | JudgementUndone
+    | ScoreChanged
+)
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    ContestCreated,
+    TeamAdded,
+    PlayerJoined,
+    PlayerRemoved,
+    RoundAdded,
+    ContestStarted,
+    RoundStarted,
+    QuestionShown,
+    QuestionClosed,
+    AnswerRevealed,
+    QuestionSkipped,
+    RoundFinished,
+    ContestPaused,
+    ContestResumed,
+    TieBreakStarted,
+    ContestFinished,
+    BuzzersArmed,
+    BuzzersOpened,
+    FalseStart,
+    BuzzAccepted,
+    BuzzAwarded,
+    AnswerSubmitted,
+    AnswersLocked,
+    Judged,
+    JudgementUndone,
+    ScoreChanged,
+)

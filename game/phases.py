@@ -1,0 +1,133 @@
+"""The question phase machine, as one table.
+
+Every question is in one phase at a time. A phase changes only through a named transition listed
+in ``TRANSITIONS``; ``next_phase`` raises ``WrongPhase`` for anything not in the table, and the
+engine asks it *before* it emits an event, so an illegal command changes nothing.
+
+Buzzer questions::
+
+    shown ──arm──► armed ──open──► open
+      │              │ first_press    │ first_press
+      │              ▼                ▼
+      │           collecting ◄────────┘  (press: more presses within the window)
+      │              │ award
+      │              ▼
+      │           answering ──judge_correct──► closed ──reveal──► revealed
+      │              │ judge_wrong_reopen ──► armed (the others may buzz again)
+      │              │ judge_wrong_last ────► closed (nobody is left)
+      │           judging  (after an undo: waits for the host's new verdict, no timer)
+      └─ armed/open ──timeout / all_locked_out──► closed
+
+All-play and estimation questions::
+
+    answers_open ──lock──► locked ──reveal──► revealed
+                                (judge: the host's verdict on an answer, in locked or revealed)
+
+From any phase but ``revealed`` and ``skipped`` a question can be skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from game.errors import WrongPhase
+
+Phase = Literal[
+    "shown",
+    "armed",
+    "open",
+    "collecting",
+    "answering",
+    "judging",
+    "closed",
+    "answers_open",
+    "locked",
+    "revealed",
+    "skipped",
+]
+
+Transition = Literal[
+    "arm",
+    "open",
+    "false_start",
+    "first_press",
+    "press",
+    "award",
+    "answer",
+    "judge_correct",
+    "judge_wrong_reopen",
+    "judge_wrong_last",
+    "judge",
+    "undo",
+    "timeout",
+    "all_locked_out",
+    "lock",
+    "reveal",
+    "skip",
+    "pause_shift",
+]
+
+_BUZZING: Final = {"false_start": "same", "pause_shift": "same", "skip": "skipped"}
+_JUDGEABLE: Final = {
+    "judge_correct": "closed",
+    "judge_wrong_reopen": "armed",
+    "judge_wrong_last": "closed",
+    "undo": "judging",
+    "answer": "same",
+    "pause_shift": "same",
+    "skip": "skipped",
+}
+
+# phase -> transition -> next phase ("same" keeps the phase)
+TRANSITIONS: Final[dict[str, dict[str, str]]] = {
+    # buzzer questions
+    "shown": {"arm": "armed", "all_locked_out": "closed", "reveal": "revealed", **_BUZZING},
+    "armed": {
+        "open": "open",
+        "first_press": "collecting",
+        "timeout": "closed",
+        "all_locked_out": "closed",
+        "reveal": "revealed",
+        "undo": "judging",
+        **_BUZZING,
+    },
+    "open": {
+        "first_press": "collecting",
+        "timeout": "closed",
+        "all_locked_out": "closed",
+        "reveal": "revealed",
+        "undo": "judging",
+        **_BUZZING,
+    },
+    "collecting": {"press": "same", "award": "answering", "undo": "judging", **_BUZZING},
+    "answering": dict(_JUDGEABLE),
+    "judging": {k: v for k, v in _JUDGEABLE.items() if k != "answer"},
+    "closed": {"reveal": "revealed", "undo": "judging", "skip": "skipped"},
+    # all-play and estimation questions
+    "answers_open": {"answer": "same", "lock": "locked", "pause_shift": "same", "skip": "skipped"},
+    "locked": {"judge": "same", "undo": "same", "reveal": "revealed", "skip": "skipped"},
+    # final phases
+    "revealed": {"judge": "same", "undo": "same"},
+    "skipped": {},
+}
+
+FINAL_PHASES: Final = frozenset({"revealed", "skipped"})
+"""Phases after which the host may move on to the next question (``closed`` too, for buzzer
+questions the host chooses not to reveal)."""
+
+BUZZER_PHASES: Final = frozenset(
+    {"shown", "armed", "open", "collecting", "answering", "judging", "closed"}
+)
+
+
+def can(phase: str, transition: Transition) -> bool:
+    """Whether ``transition`` is allowed in ``phase``."""
+    return transition in TRANSITIONS[phase]
+
+
+def next_phase(phase: str, transition: Transition) -> Phase:
+    """The phase after ``transition``; raises ``WrongPhase`` when the table does not allow it."""
+    target = TRANSITIONS[phase].get(transition)
+    if target is None:
+        raise WrongPhase(f"cannot {transition.replace('_', ' ')} while the question is {phase}")
+    return phase if target == "same" else target  # type: ignore[return-value]
