@@ -1,1 +1,18 @@
-"""buzzers package."""
+"""Hardware buzzers: the bz1 box protocol, press sources for the boxes that exist, and tools.
+
+Layers, lowest first (each module is one concept; the pure ones do no I/O and read no clock):
+
+- ``bz1``        pure codec of the bz1 line protocol (bytes in, frozen messages out; encoders).
+- ``clock``      pure mapping of a box's 32-bit microsecond clock onto the host's monotonic clock.
+- ``events``     the press event every source produces, status events and source capabilities.
+- ``session``    pure bz1 host session: codec + clock mapping + sync pings + heartbeat watch.
+- ``lines``      pure session for simple boxes that send one configurable line per press.
+- ``buzz``       Sony Buzz! USB handsets: pure report parsing and lamp reports, hidapi shell.
+- ``transport``  the thin shell: a pyserial port (any URL) in an owned reader thread, with
+                 reconnection and back-off, driving one pure session.
+- ``simbox``     pure simulated bz1 box (drift, wrap, reboot) used by ``simulator``.
+- ``simulator``  the simulated box on a pseudo-terminal, driven by a script.
+- ``cli``        ``quiz buzzers monitor | lamps | simulate``.
+
+Nothing here imports ``server``: the venue agent talks to the server over the WebSocket protocol.
+"""
