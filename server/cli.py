@@ -17,6 +17,7 @@ from collections.abc import Sequence
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "demo": ("server.demo", "play a demonstration contest between Jelgava, Liepāja and Šiauliai"),
     "bridge": ("circulation_bridge.cli", "check library cards against the libraries' systems"),
+    "buzzers": ("buzzers.cli", "test buzzer boxes, drive their lamps, simulate a box"),
 }
 
 
