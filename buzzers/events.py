@@ -101,13 +101,29 @@ class BoxError:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandDone:
+    """The box carried out a command (``OK <command>``)."""
+
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
 class LinkStats:
     """Counters of damaged and skipped lines, reported when they change."""
 
     stats: LineStats
 
 
-StatusEvent = Connected | Synchronised | Resync | Disconnected | LinesLost | BoxError | LinkStats
+StatusEvent = (
+    Connected
+    | Synchronised
+    | Resync
+    | Disconnected
+    | LinesLost
+    | BoxError
+    | CommandDone
+    | LinkStats
+)
 SourceEvent = Press | Release | StatusEvent
 
 

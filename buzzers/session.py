@@ -44,6 +44,7 @@ from buzzers.bz1 import (
     Lamp,
     LampMode,
     LineStats,
+    Ok,
     PressReport,
     Query,
     ReleaseReport,
@@ -55,6 +56,7 @@ from buzzers.clock import BoxClock
 from buzzers.events import (
     BoxError,
     Capabilities,
+    CommandDone,
     Connected,
     Disconnected,
     LinesLost,
@@ -172,8 +174,8 @@ class Bz1Session:
                     self._on_sync_reply(message, at_ns)
                 case Err(code, text):
                     self._events.append(BoxError(code, text))
-                case _:
-                    pass
+                case Ok(command):
+                    self._events.append(CommandDone(command))
         self._report_stats()
 
     def tick(self, at_ns: int) -> None:

@@ -110,7 +110,7 @@ class SimulatedBox:
 
     def press(self, channel: int, at_ns: int) -> bytes:
         """Channel ``channel`` closes at host time ``at_ns``; the P line (empty if already held)."""
-        self._check_channel(channel)
+        self.check_channel(channel)
         if channel in self._held:
             return b""
         self._held.add(channel)
@@ -120,7 +120,7 @@ class SimulatedBox:
 
     def release(self, channel: int, at_ns: int) -> bytes:
         """Channel ``channel`` opens at host time ``at_ns``; the R line (empty if not held)."""
-        self._check_channel(channel)
+        self.check_channel(channel)
         if channel not in self._held:
             return b""
         self._held.discard(channel)
@@ -153,7 +153,8 @@ class SimulatedBox:
                     out += encode_message(Err(code, text))
         return bytes(out)
 
-    def _check_channel(self, channel: int) -> None:
+    def check_channel(self, channel: int) -> None:
+        """Raise ValueError unless the box has channel ``channel``."""
         if not 1 <= channel <= self.channels:
             raise ValueError(f"this box has channels 1..{self.channels}, not {channel}")
 

@@ -171,17 +171,17 @@ class PtySimulator:
 
     def press(self, channel: int, hold_s: float = 0.1) -> None:
         """Press ``channel`` now and let go after ``hold_s`` seconds."""
-        self.box._check_channel(channel)
+        self.box.check_channel(channel)
         self._do(lambda: self._press(channel, hold_s))
 
     def down(self, channel: int) -> None:
         """Press ``channel`` and keep it down."""
-        self.box._check_channel(channel)
+        self.box.check_channel(channel)
         self._do(lambda: self._press(channel, None))
 
     def up(self, channel: int) -> None:
         """Let go of ``channel``."""
-        self.box._check_channel(channel)
+        self.box.check_channel(channel)
         self._do(lambda: self._release(channel))
 
     def reboot(self) -> None:
