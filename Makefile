@@ -44,3 +44,7 @@ bench: bench-engine
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info
+
+## firmware: build the bz1 reference buzzer-box firmware (needs Debian's arduino-mk; BOARD_TAG=uno|micro|leonardo)
+firmware:
+	$(MAKE) -C buzzers/firmware/bz1
