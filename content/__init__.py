@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from content.errors import (
     ContentError,
-    ImportRefused,
+    OverwriteRefused,
     PackInvalid,
     Problem,
     ProblemsFound,
@@ -25,7 +25,7 @@ from content.loader import Pack, PackReading, QuestionMeta, load_pack, read_pack
 
 __all__ = [
     "ContentError",
-    "ImportRefused",
+    "OverwriteRefused",
     "Pack",
     "PackInvalid",
     "PackReading",

@@ -9,7 +9,7 @@ Exception tree::
     ├── ProblemsFound            the input has problems; ``problems`` lists every one
     │   ├── PackInvalid          a question pack (pack.yaml, question files, media)
     │   └── SpreadsheetInvalid   a spreadsheet to import, or a pack that cannot be exported to one
-    └── ImportRefused            an import would overwrite files (nothing was written)
+    └── OverwriteRefused         an import or export would overwrite files (nothing was written)
 """
 
 from __future__ import annotations
@@ -53,5 +53,5 @@ class SpreadsheetInvalid(ProblemsFound):
     """A spreadsheet cannot be imported, or a pack cannot be written to the spreadsheet layout."""
 
 
-class ImportRefused(ContentError):
-    """An import would overwrite existing files; nothing was written."""
+class OverwriteRefused(ContentError):
+    """An import or export would overwrite existing files; nothing was written."""

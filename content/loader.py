@@ -118,7 +118,7 @@ def read_pack(path: str | Path) -> PackReading:
     elif not meta_file.is_file():
         problems.append(Problem(str(meta_file), 1, 1, "missing pack.yaml (every pack needs one)"))
     else:
-        metadata, languages, found = _read_metadata(meta_file)
+        metadata, languages, found = read_metadata(meta_file)
         problems += found
     reader = _QuestionReader(root, languages)
     files = question_files(root)
@@ -164,12 +164,24 @@ def load_pack(path: str | Path) -> Pack:
     return reading.pack
 
 
-def _read_metadata(file: Path) -> tuple[dict[str, Any], tuple[str, ...], list[Problem]]:
+def read_metadata(file: Path) -> tuple[dict[str, Any], tuple[str, ...], list[Problem]]:
+    """Read ``pack.yaml``: its fields as plain data, its languages, and its problems."""
     tree, problems = read_yaml(file.read_bytes(), str(file))
     if tree is None:
         if not problems:
             problems.append(Problem(str(file), 1, 1, "pack.yaml is empty"))
         return {}, DEFAULT_LANGUAGES, problems
+    metadata, languages, found = check_metadata(tree)
+    return metadata, languages, problems + found
+
+
+def check_metadata(tree: LocatedNode) -> tuple[dict[str, Any], tuple[str, ...], list[Problem]]:
+    """Check a located ``pack.yaml``: its fields as plain data, its languages, its problems.
+
+    The languages are read first (every localized field is checked against them); when they are
+    missing or broken, ``DEFAULT_LANGUAGES`` stand in.
+    """
+    problems: list[Problem] = []
     languages = DEFAULT_LANGUAGES
     written = tree.get("languages") if isinstance(tree, Mapping) else None
     if isinstance(written, Sequence) and written.items:
@@ -180,7 +192,7 @@ def _read_metadata(file: Path) -> tuple[dict[str, Any], tuple[str, ...], list[Pr
             problems.append(written.position.problem("languages: a language is listed twice"))
     value, found = check(tree, PackFile, languages)
     problems += found
-    if found:
+    if problems:
         return value if isinstance(value, dict) else {}, languages, problems
     return msgspec.to_builtins(msgspec.convert(value, PackFile)), languages, problems
 
