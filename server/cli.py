@@ -16,6 +16,7 @@ from collections.abc import Sequence
 # name on the command line -> (module with configure(parser), one-line help)
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "demo": ("server.demo", "play a demonstration contest between Jelgava, Liepāja and Šiauliai"),
+    "content": ("content.cli", "validate, count, import and export question packs"),
     "bridge": ("circulation_bridge.cli", "check library cards against the libraries' systems"),
     "buzzers": ("buzzers.cli", "test buzzer boxes, drive their lamps, simulate a box"),
 }
