@@ -1,4 +1,4 @@
-"""Small factories for engine tests: a contest with teams, players and rounds, driven by commands."""
+"""Small factories for engine tests: a contest with teams, players and rounds."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def true_false(qid: str = "q-tf", correct: bool = True) -> TrueFalse:
 
 
 def numeric(qid: str = "q-num", value: float = 100.0, tolerance: float = 0.0) -> Numeric:
-    return Numeric(id=qid, text=loc("Water boils at?"), value=value, tolerance=tolerance, unit=loc("°C"))
+    return Numeric(
+        id=qid, text=loc("Water boils at?"), value=value, tolerance=tolerance, unit=loc("°C")
+    )
 
 
 def estimation(qid: str = "q-est", value: float = 206.0) -> Estimation:
@@ -145,7 +147,9 @@ def setup(rounds: Iterable[Round] = (), teams: Iterable[str] = TEAMS, start: boo
     return g
 
 
-def buzz(g: Game, team: str, pressed_at: int, arrive: int | None = None, path: int = 100 * MS) -> list[Event]:
+def buzz(
+    g: Game, team: str, pressed_at: int, arrive: int | None = None, path: int = 100 * MS
+) -> list[Event]:
     """A press by ``team``'s first player, arriving at ``arrive`` (default: now)."""
     if arrive is not None:
         g.at(arrive)

@@ -1,0 +1,102 @@
+"""What each screen may see: the secrecy rule, live team answers, the scoreboard."""
+
+from __future__ import annotations
+
+import msgspec
+
+from game import commands as c
+from game.questions import ChoiceAnswer, TextAnswer
+from game.views import audience_view, display_view, host_view, scoreboard, team_view
+from tests.game.factory import S, all_play_round, buzz, buzzer_round, fire, open_text, setup, single
+
+
+def _all_play_with_answers():
+    g = setup([all_play_round(open_text(), single("q2"))])
+    g.run(c.StartRound)
+    g.at(S).run(c.ShowQuestion)
+    g.run(
+        c.SubmitAnswer, team_id="jelgava", player_id="jelgava-p1", answer=TextAnswer(text="Oxygen")
+    )
+    g.run(
+        c.SubmitAnswer,
+        team_id="liepaja",
+        player_id="liepaja-p1",
+        answer=TextAnswer(text="ūdeņradis"),
+    )
+    return g
+
+
+def _text(view) -> str:
+    return msgspec.json.encode(view).decode()
+
+
+def test_before_the_reveal_only_the_host_sees_the_answer_and_every_team_answer():
+    g = _all_play_with_answers()
+    host = host_view(g.state)["question"]
+    assert host["answer"]["accepted"]["lv"] == ["Skābeklis"]
+    assert host["answers"]["liepaja"]["answer"] == {"kind": "text", "text": "ūdeņradis"}
+    assert host["suggested_verdicts"] == {"jelgava": "correct", "liepaja": "pending"}
+    for view in (display_view(g.state), audience_view(g.state), team_view(g.state, "siauliai")):
+        text = _text(view)
+        assert "Skābeklis" not in text and "Deguonis" not in text
+        assert "ūdeņradis" not in text and "Oxygen" not in text
+    jelgava = _text(team_view(g.state, "jelgava"))
+    assert "Oxygen" in jelgava and "ūdeņradis" not in jelgava
+    assert display_view(g.state)["question"]["answered_teams"] == ["jelgava", "liepaja"]
+
+
+def test_after_the_reveal_everyone_sees_the_answer_results_and_explanation():
+    g = _all_play_with_answers()
+    g.run(c.LockAnswers)
+    g.run(c.Judge, team_id="liepaja", correct=False)
+    g.run(c.Reveal)
+    for view in (display_view(g.state), audience_view(g.state), team_view(g.state, "siauliai")):
+        q = view["question"]
+        assert q["answer"]["accepted"]["en"] == ["Oxygen", "O2"]
+        assert q["results"]["jelgava"]["points"] == 10
+        assert q["results"]["liepaja"]["verdict"] == "wrong"
+        assert q["results"]["siauliai"]["answer"] is None
+
+
+def test_buzzer_views_show_who_buzzed_but_not_the_answer():
+    g = setup([buzzer_round(single())])
+    g.run(c.StartRound)
+    g.run(c.ShowQuestion)
+    g.at(S).run(c.OpenBuzzers)
+    buzz(g, "siauliai", 2 * S, arrive=2 * S)
+    fire(g, "buzz_window", g.state.question.window_closes_at)
+    g.run(
+        c.SubmitAnswer, team_id="siauliai", player_id="siauliai-p1", answer=ChoiceAnswer(option="c")
+    )
+    screen = display_view(g.state)["question"]
+    assert screen["answering_team"] == "siauliai" and screen["buzz"]["winner"] == "siauliai"
+    assert screen["answer"] is None
+    assert team_view(g.state, "siauliai")["question"]["my_turn"] is True
+    assert team_view(g.state, "jelgava")["question"]["my_turn"] is False
+    assert '"option":"c"' not in _text(team_view(g.state, "jelgava"))
+    assert host_view(g.state)["question"]["suggested_verdicts"] == {"siauliai": "wrong"}
+
+
+def test_scoreboard_orders_by_score_and_shares_ranks():
+    g = setup()
+    g.run(c.AdjustScore, team_id="liepaja", delta=5, reason="r")
+    g.run(c.AdjustScore, team_id="siauliai", delta=5, reason="r")
+    rows = scoreboard(g.state)
+    assert [(r["team_id"], r["score"], r["rank"]) for r in rows] == [
+        ("liepaja", 5, 1),
+        ("siauliai", 5, 1),
+        ("jelgava", 0, 3),
+    ]
+
+
+def test_views_are_json_ready_and_idle_contest_has_no_question():
+    g = setup()
+    for view in (
+        host_view(g.state),
+        display_view(g.state),
+        audience_view(g.state),
+        team_view(g.state, "jelgava"),
+    ):
+        assert view["question"] is None
+        msgspec.json.encode(view)
+    assert team_view(g.state, "nobody")["team"] is None
