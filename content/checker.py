@@ -196,32 +196,37 @@ class Checker:
             self.report(node.position, path, f"expected a mapping, found {describe(node)}")
             return INVALID
         self._length(node.position, path, len(node.entries), info, "entries")
+        localized = bool(extra.get("localized"))
         value: dict[str, Any] = {}
         for key, child in node.entries:
+            if localized and key.text not in self.languages:
+                self._foreign_language(key, child, path)
+                continue
             if self._scalar(key, info.key_type, (*path, key.text), {}) is INVALID:
                 continue
             checked = self.walk(child, info.value_type, (*path, key.text))
             if checked is not INVALID:
                 value[key.text] = checked
-        if extra.get("localized"):
-            self._languages(node, path)
+        if localized:
+            for language in self.languages:
+                if node.get(language) is None:
+                    message = f"missing the {language!r} translation"
+                    self.report(node.where_missing(language), path, message)
         return value
 
-    def _languages(self, node: Mapping, path: Path) -> None:
-        written = [k for k, _ in node.entries]
-        for key in written:
-            if key.text not in self.languages:
-                self.report(
-                    key.position,
-                    (*path, key.text),
-                    f"{key.text!r} is not one of the pack's languages"
-                    f" ({', '.join(self.languages)})",
-                )
-        for language in self.languages:
-            if node.get(language) is None:
-                self.report(
-                    node.where_missing(language), path, f"missing the {language!r} translation"
-                )
+    def _foreign_language(self, key: Scalar, child: LocatedNode, path: Path) -> None:
+        languages = ", ".join(self.languages)
+        if isinstance(child, Scalar) and child.is_null and not key.quoted:
+            # {lv: Jā, tas ir tā, en: …} — a comma inside { } starts a new entry.
+            message = (
+                f"{key.text!r} is not a language ({languages}); a comma inside {{ }} starts a new "
+                "entry, so put a text with commas in quotes"
+            )
+            self.report(key.position, path, message)
+        else:
+            self.report(
+                key.position, path, f"{key.text!r} is not one of the pack's languages ({languages})"
+            )
 
     def _list(self, node: LocatedNode, info: mi.ListType, path: Path) -> Any:
         if not isinstance(node, Sequence):

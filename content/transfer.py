@@ -267,7 +267,22 @@ def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
 
+def _represent_mapping(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.MappingNode:
+    # Short per-language texts on one line, as in the documentation: {lv: Varš, lt: Varis, …}.
+    short = all(isinstance(v, str) and "\n" not in v for v in data.values())
+    flow = short and sum(len(str(k)) + len(str(v)) + 4 for k, v in data.items()) <= 72
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=flow)
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.SequenceNode:
+    flow = all(isinstance(v, str) and "\n" not in v for v in data)
+    flow = flow and sum(len(v) + 2 for v in data) <= 72
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
 _Dumper.add_representer(str, _represent_text)
+_Dumper.add_representer(dict, _represent_mapping)
+_Dumper.add_representer(list, _represent_list)
 
 
 def _ordered(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
@@ -298,7 +313,9 @@ def pack_yaml(metadata: dict[str, Any]) -> str:
 
 
 def _dump(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100, indent=2)
+    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100, indent=2)
+    # A blank line between questions; block scalars are indented deeper, so never split.
+    return text.replace("\n  - id: ", "\n\n  - id: ").replace(":\n\n  - id: ", ":\n  - id: ")
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
