@@ -14,12 +14,13 @@ each press on its own monotonic clock, in nanoseconds, with an honest error boun
    stamped receipt ``t_rx`` and reply ``t_tx``. The box midpoint ``(t_rx + t_tx) / 2`` happened at
    host time ``(sent + received) / 2`` give or take half the round trip less the box's own
    processing time (NTP's argument). That half-delay is the sample's error bound ``h``.
-3. *Fit.* Among the recent samples of the current boot, the lowest-delay ones (``h`` within twice
-   the best plus ``SELECT_SLACK_NS``) are fitted by least squares: ``host = c + s · (box − b0)``
+3. *Fit.* Among the recent samples of the current boot, the lowest-delay ones are fitted by least
+   squares: ``host = c + s · (box − b0)``
    with the slope ``s`` (nanoseconds per box microsecond, nominally 1000) clamped to the drift the
    protocol allows. Because every sample's error is bounded by its ``h``, the fit's error is
    bounded too: at the centre by the mean ``h``, and the slope by ``Σ|xᵢ|hᵢ / Σxᵢ²``. With one
-   sample the slope is nominal and its bound is the full allowed drift.
+   sample the slope is nominal and its bound is the full allowed drift. How many of the
+   lowest-delay samples take part is chosen to make the bound at the newest sample smallest.
 4. *Estimate.* A box time maps to ``c + s · (box − b0)`` with bound
    ``mean h + |box − b0| · slope bound + resolution``.
 
@@ -38,9 +39,9 @@ from buzzers.errors import NotSynchronised
 NOMINAL_NS_PER_US = 1000.0
 MAX_DRIFT = 0.003  # boxes are specified at ±0.2 %; accept a little more before clamping
 RESOLUTION_NS = 4_000  # micros() on a 16 MHz AVR counts in steps of 4 µs
-SELECT_SLACK_NS = 100_000  # samples within 2·best + this half-delay take part in the fit
 MAX_HALF_DELAY_NS = 25_000_000  # replies slower than a 50 ms round trip are useless
 DEFAULT_WINDOW = 64  # samples kept per boot: about a minute at one ping per second
+_CANDIDATE_COUNTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128)
 
 
 class Unwrapper:
@@ -126,25 +127,40 @@ class ClockFit:
 
 
 def fit_samples(samples: list[SyncSample]) -> ClockFit | None:
-    """Fit the lowest-delay samples (theory of operation, step 3); None without samples."""
+    """Fit the lowest-delay samples (theory of operation, step 3); None without samples.
+
+    The samples are ranked by half-delay; of the fits to the best 1, 2, 3, 4, 6, 8 … n of them,
+    the one with the smallest error bound at the newest sample wins. A single very quick reply
+    therefore does not leave the slope unmeasured, and slow replies join only while they help.
+    """
     if not samples:
         return None
-    best = min(s.half_delay_ns for s in samples)
-    chosen = [s for s in samples if s.half_delay_ns <= 2 * best + SELECT_SLACK_NS]
+    ranked = sorted(samples, key=lambda s: s.half_delay_ns)
+    newest = max(s.box_mid_us for s in samples)
+    best: ClockFit | None = None
+    best_bound = 0.0
+    for count in sorted({min(c, len(ranked)) for c in _CANDIDATE_COUNTS}):
+        fit = _least_squares(ranked[:count])
+        bound = fit.center_bound_ns + abs(newest - fit.box_center_us) * fit.slope_bound
+        if best is None or bound < best_bound:
+            best, best_bound = fit, bound
+    return best
+
+
+def _least_squares(chosen: list[SyncSample]) -> ClockFit:
     box0 = sum(s.box_mid_us for s in chosen) / len(chosen)
     host0 = sum(s.host_mid_ns for s in chosen) / len(chosen)
     center_bound = sum(s.half_delay_ns for s in chosen) / len(chosen)
     xs = [s.box_mid_us - box0 for s in chosen]
     sxx = sum(x * x for x in xs)
     low, high = NOMINAL_NS_PER_US * (1 - MAX_DRIFT), NOMINAL_NS_PER_US * (1 + MAX_DRIFT)
-    full_range = high - low
     if sxx < 1.0:
         slope, slope_bound = NOMINAL_NS_PER_US, NOMINAL_NS_PER_US * MAX_DRIFT
     else:
         sxy = sum(x * (s.host_mid_ns - host0) for x, s in zip(xs, chosen, strict=True))
         slope = min(high, max(low, sxy / sxx))
         worst = sum(abs(x) * s.half_delay_ns for x, s in zip(xs, chosen, strict=True)) / sxx
-        slope_bound = min(full_range, worst)
+        slope_bound = min(high - low, worst)
     return ClockFit(box0, host0, slope, center_bound, slope_bound, len(chosen))
 
 

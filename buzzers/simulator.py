@@ -135,6 +135,8 @@ class PtySimulator:
         self._lock = threading.Lock()
         self._truth_seen = 0
         self.undelivered = 0  # bytes the box could not send (unplugged or buffer full)
+        self.host_heard = threading.Event()  # set when the first byte from a host arrives
+        self._hung = False
 
     # --- control (any thread) --------------------------------------------------------------------
 
@@ -196,6 +198,10 @@ class PtySimulator:
         """Plug the cable back in (a new terminal behind the same link)."""
         self._do(self._plug)
 
+    def hang(self) -> None:
+        """The firmware freezes: no more heartbeats, replies or presses (until a reboot)."""
+        self._do(lambda: setattr(self, "_hung", True))
+
     def send_raw(self, data: bytes) -> None:
         """Send bytes as they are (garbage, half lines)."""
         self._do(lambda: self._emit_bytes(data))
@@ -247,7 +253,9 @@ class PtySimulator:
                 except OSError:
                     data = b""
                 if data:
-                    self._emit_bytes(self.box.receive(data, self._clock()))
+                    self.host_heard.set()
+                    if not self._hung:
+                        self._emit_bytes(self.box.receive(data, self._clock()))
             while True:
                 try:
                     action = self._actions.get_nowait()
@@ -258,7 +266,8 @@ class PtySimulator:
             while self._timers and self._timers[0][0] <= now:
                 heapq.heappop(self._timers)[2]()
             if now >= next_heartbeat:
-                self._emit_bytes(self.box.heartbeat(now))
+                if not self._hung:
+                    self._emit_bytes(self.box.heartbeat(now))
                 next_heartbeat = now + self._heartbeat_ns
 
     def _press(self, channel: int, hold_s: float | None) -> None:
@@ -274,7 +283,7 @@ class PtySimulator:
         self._report(line)
 
     def _report(self, line: bytes) -> None:
-        if not line:
+        if not line or self._hung:
             return
         self._after(self._report_delay_ns, lambda: self._emit_bytes(line))
         if self._on_event is not None:
@@ -286,6 +295,7 @@ class PtySimulator:
 
     def _power_cycle(self) -> None:
         self._timers.clear()  # lines not yet sent die with the power
+        self._hung = False
         with self._lock:
             hello = self.box.power_on(self._clock())
         self._emit_bytes(hello)
