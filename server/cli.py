@@ -23,7 +23,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """Build the ``quiz`` parser; with ``only`` set, configure just that group (the others stay lazy)."""
+    """Build the ``quiz`` parser; only the group named by ``only`` is configured (imported)."""
     parser = argparse.ArgumentParser(
         prog="quiz", description="Baltic Science Quiz — live science contests between libraries."
     )
