@@ -258,10 +258,11 @@ class Bz1Session:
                 self._replay_held()  # lines of the old boot, on the best fit it had
         elif not first:
             return  # a repeated HELLO of a boot still synchronising
+        # A box counts from 0 at power-up; only a reboot seen while connected tells us so.
+        self._expected_seq = 0 if self.boot is not None else None
         self.boot = hello.boot
         self.clock.reset()
         self._pings.clear()
-        self._expected_seq = None
         self.phase = Phase.SYNCING
         self._next_ping_ns = at_ns
         self._restore_outputs()
