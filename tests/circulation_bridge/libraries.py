@@ -21,7 +21,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import anyio
 import pysip2
+from anyio.abc import SocketAttribute
 
 from circulation_bridge.frames import ENCODINGS
 from circulation_bridge.settings import LibrarySettings
@@ -180,9 +182,14 @@ class Pysip2Library:
         stop = asyncio.Event()
 
         async def run() -> None:
-            async with app.start("127.0.0.1", 0) as port:
-                ready.set_result(port)
+            # Not app.start(): it never closes its listening socket. The connection handler is
+            # pysip2's own, the same one start() and serve() use.
+            listener = await app.listen("127.0.0.1", 0)
+            async with listener, anyio.create_task_group() as group:
+                group.start_soon(listener.serve, app._handle_connection)
+                ready.set_result(listener.extra(SocketAttribute.local_port))
                 await stop.wait()
+                group.cancel_scope.cancel()
 
         task = asyncio.create_task(run())
         try:
@@ -251,10 +258,17 @@ class FaultyLibrary:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
 
     def script(self, command: str, *faults: str) -> None:
         assert all(fault in FAULTS for fault in faults), faults
         self.faults[command].extend(faults)
+
+    async def close_connections(self) -> None:
+        """Close every open connection, as a library system does with idle ones."""
+        for writer in list(self._writers):
+            writer.close()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def __aenter__(self) -> FaultyLibrary:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.context)
@@ -276,6 +290,7 @@ class FaultyLibrary:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        self._writers.add(writer)
         self.connections += 1
         buffer = b""
         try:
@@ -289,6 +304,7 @@ class FaultyLibrary:
             pass
         finally:
             self._tasks.discard(task)
+            self._writers.discard(writer)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
