@@ -195,7 +195,7 @@ class Checker:
         if not isinstance(node, Mapping):
             self.report(node.position, path, f"expected a mapping, found {describe(node)}")
             return INVALID
-        self._length(node.position, path, len(node.entries), info, "entries")
+        self._length(node.position, path, len(node.entries), info, "entry", "entries")
         localized = bool(extra.get("localized"))
         value: dict[str, Any] = {}
         for key, child in node.entries:
@@ -232,17 +232,26 @@ class Checker:
         if not isinstance(node, Sequence):
             self.report(node.position, path, f"expected a list, found {describe(node)}")
             return INVALID
-        self._length(node.position, path, len(node.items), info, "items")
+        self._length(node.position, path, len(node.items), info, "item", "items")
         value = [self.walk(child, info.item_type, (*path, i)) for i, child in enumerate(node.items)]
         return [v for v in value if v is not INVALID]
 
     def _length(
-        self, where: Position, path: Path, count: int, info: mi.DictType | mi.ListType, noun: str
+        self,
+        where: Position,
+        path: Path,
+        count: int,
+        info: mi.DictType | mi.ListType,
+        one: str,
+        many: str,
     ) -> None:
+        def nouns(n: int) -> str:
+            return f"{n} {one if n == 1 else many}"
+
         if info.min_length is not None and count < info.min_length:
-            self.report(where, path, f"needs at least {info.min_length} {noun}, found {count}")
+            self.report(where, path, f"needs at least {nouns(info.min_length)}, found {count}")
         if info.max_length is not None and count > info.max_length:
-            self.report(where, path, f"allows at most {info.max_length} {noun}, found {count}")
+            self.report(where, path, f"allows at most {nouns(info.max_length)}, found {count}")
 
     # --- scalars ------------------------------------------------------------------------------
 

@@ -127,7 +127,10 @@ def read_yaml(data: bytes, file: str) -> tuple[LocatedNode | None, list[Problem]
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, [Problem(file, line, column, "the file is not valid UTF-8 text")]
-    loader = _NoAliasLoader(text)
+    try:
+        loader = _NoAliasLoader(text)
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader_problem(exc, text, file)]
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -138,15 +141,21 @@ def read_yaml(data: bytes, file: str) -> tuple[LocatedNode | None, list[Problem]
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [Problem(file, line, column, message)]
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        return None, [Problem(file, line, column, f"YAML syntax: {exc.reason}")]
+        return None, [_reader_problem(exc, text, file)]
     finally:
         loader.dispose()
     if node is None:
         return None, []
     problems: list[Problem] = []
     return _locate(node, file, problems), problems
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str) -> Problem:
+    line = text.count("\n", 0, exc.position) + 1
+    column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+    return Problem(
+        file, line, column, f"YAML syntax: {exc.reason} (character U+{exc.character:04X})"
+    )
 
 
 def _position(node: Node, file: str) -> Position:
