@@ -59,15 +59,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     lookup.add_argument("--institution", metavar="I", help="SIP2 institution id (with --host)")
     lookup.add_argument("--location", metavar="L", default="", help="SIP2 location code")
     lookup.add_argument(
-        "--encoding", metavar="E", default="utf-8", choices=list(ENCODINGS),
+        "--encoding",
+        metavar="E",
+        default="utf-8",
+        choices=list(ENCODINGS),
         help=f"character encoding of the library system ({', '.join(ENCODINGS)}; default utf-8)",
-    )  # fmt: skip
+    )
     lookup.add_argument("--tls", action="store_true", help="connect over TLS (with --host)")
     lookup.add_argument("--tls-ca-file", metavar="FILE", help="CA certificate file for --tls")
     lookup.add_argument(
-        "--timeout", metavar="S", type=float, default=10.0,
+        "--timeout",
+        metavar="S",
+        type=float,
+        default=10.0,
         help="connect, login and answer timeout in seconds (with --host; default 10)",
-    )  # fmt: skip
+    )
     lookup.add_argument("--json", action="store_true", help="print one JSON object")
     lookup.set_defaults(handler=run_lookup)
 

@@ -313,8 +313,11 @@ class PatronStatusResponse(_PatronMixin):
     @classmethod
     def from_frame(cls, frame: Frame) -> Self:
         _expect_command(frame, cls.command)
-        return cls(patron_status=_flags(frame.fixed[:14]), language=frame.fixed[14:17],
-                   fields=frame.fields)  # fmt: skip
+        return cls(
+            patron_status=_flags(frame.fixed[:14]),
+            language=frame.fixed[14:17],
+            fields=frame.fields,
+        )
 
 
 @dataclass(frozen=True)
@@ -326,8 +329,11 @@ class PatronInformationResponse(_PatronMixin):
     @classmethod
     def from_frame(cls, frame: Frame) -> Self:
         _expect_command(frame, cls.command)
-        return cls(patron_status=_flags(frame.fixed[:14]), language=frame.fixed[14:17],
-                   fields=frame.fields)  # fmt: skip
+        return cls(
+            patron_status=_flags(frame.fixed[:14]),
+            language=frame.fixed[14:17],
+            fields=frame.fields,
+        )
 
 
 @dataclass(frozen=True)

@@ -309,17 +309,17 @@ class BridgeSettings:
 def _load_libraries(source: str) -> dict[str, Any]:
     where = LIBRARIES_VARIABLE
     try:
-        if source.startswith("{"):
+        if source.startswith(("{", "[")):
             loaded: Any = json.loads(source)
         else:
             path = Path(source)
+            suffix = path.suffix.lower()
+            if suffix not in (".json", ".toml"):
+                raise ConfigurationError(
+                    f"{where}: {source} must be inline JSON or a file ending in .json or .toml"
+                )
             text = path.read_text(encoding="utf-8")
-            if path.suffix.lower() == ".toml":
-                loaded = tomllib.loads(text)
-            elif path.suffix.lower() == ".json":
-                loaded = json.loads(text)
-            else:
-                raise ConfigurationError(f"{where}: {source} must end in .json or .toml")
+            loaded = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
     except OSError as exc:
         raise ConfigurationError(f"{where}: cannot read {source}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:

@@ -93,14 +93,20 @@ def patron_status(req: Any, patrons: dict[str, Patron]) -> pysip2.PatronStatusRe
     }
     if patron is None:
         return pysip2.PatronStatusResponse(
-            patron_status=" " * 14, personal_name="", valid_patron="N",
-            valid_patron_password="N", **common,
-        )  # fmt: skip
+            patron_status=" " * 14,
+            personal_name="",
+            valid_patron="N",
+            valid_patron_password="N",
+            **common,
+        )
     pin_ok = "Y" if req.patron_password == patron.pin else "N"
     return pysip2.PatronStatusResponse(
-        patron_status=patron.status, personal_name=patron.name, valid_patron="Y",
-        valid_patron_password=pin_ok, **common,
-    )  # fmt: skip
+        patron_status=patron.status,
+        personal_name=patron.name,
+        valid_patron="Y",
+        valid_patron_password=pin_ok,
+        **common,
+    )
 
 
 def patron_information(req: Any, patrons: dict[str, Patron]) -> pysip2.PatronInformationResponse:
@@ -168,9 +174,11 @@ class Pysip2Library:
         async def end(req: pysip2.EndPatronSessionRequest, ctx: Any) -> Any:
             self.received.append("35")
             return pysip2.EndSessionResponse(
-                end_session="Y", transaction_date=_now_18(), institution_id=req.institution_id,
+                end_session="Y",
+                transaction_date=_now_18(),
+                institution_id=req.institution_id,
                 patron_identifier=req.patron_identifier,
-            )  # fmt: skip
+            )
 
         return app
 
@@ -276,14 +284,15 @@ class FaultyLibrary:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         traceback: TracebackType | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         assert self._server is not None
         self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.release.set()  # a held-back answer goes out (to a closed socket, if at all)
+        await asyncio.wait_for(self.close_connections(), timeout=10)
         await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -346,20 +355,29 @@ class FaultyLibrary:
         response: Any
         if fault == "unexpected" or isinstance(request, pysip2.EndPatronSessionRequest):
             response = pysip2.EndSessionResponse(
-                end_session="Y", transaction_date=_now_18(), institution_id=INSTITUTION,
+                end_session="Y",
+                transaction_date=_now_18(),
+                institution_id=INSTITUTION,
                 patron_identifier=getattr(request, "patron_identifier", ""),
-            )  # fmt: skip
+            )
         elif isinstance(request, pysip2.LoginRequest):
             ok = request.login_user_id == LOGIN_USER and request.login_password == LOGIN_PASSWORD
             response = pysip2.LoginResponse(ok="1" if ok and fault != "reject" else "0")
         elif isinstance(request, pysip2.SCStatusRequest):
             response = pysip2.ACSStatusResponse(
-                online_status="N" if fault == "offline" else "Y", checkin_ok="N", checkout_ok="N",
-                acs_renewal_policy="N", status_update_ok="N", offline_ok="N",
-                timeout_period="010", retries_allowed="003", date_time_sync=_now_18(),
-                protocol_version="2.00", institution_id=INSTITUTION,
+                online_status="N" if fault == "offline" else "Y",
+                checkin_ok="N",
+                checkout_ok="N",
+                acs_renewal_policy="N",
+                status_update_ok="N",
+                offline_ok="N",
+                timeout_period="010",
+                retries_allowed="003",
+                date_time_sync=_now_18(),
+                protocol_version="2.00",
+                institution_id=INSTITUTION,
                 supported_messages="YNNNYYYYYNNNNNNN",
-            )  # fmt: skip
+            )
         elif isinstance(request, pysip2.PatronStatusRequest):
             response = patron_status(request, PATRONS)
         elif isinstance(request, pysip2.PatronInformationRequest):

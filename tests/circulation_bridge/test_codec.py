@@ -158,8 +158,10 @@ def test_patron_status_response_fields_and_flags() -> None:
     )
     response = decode_bytewise(wire)
     assert isinstance(response, PatronStatusResponse)
-    assert response.patron_status == {PatronFlag.CHARGE_PRIVILEGES_DENIED,
-                                      PatronFlag.CARD_REPORTED_LOST}  # fmt: skip
+    assert response.patron_status == {
+        PatronFlag.CHARGE_PRIVILEGES_DENIED,
+        PatronFlag.CARD_REPORTED_LOST,
+    }
     assert response.language == "001"
     assert response.personal_name == "Šķēle, Ģirts"
     assert response.patron_identifier == CARD
@@ -238,10 +240,14 @@ def test_pysip2_responses_decode() -> None:
         valid_patron="Y",
         valid_patron_password="Y",
     )
-    for encoding, codec_name in (("utf-8", "utf-8"), ("cp1257", "cp1257"),
-                                 ("iso-8859-13", "iso8859_13")):  # fmt: skip
-        wire = pysip2.encode_message(response, sequence_number=6, checksum=True,
-                                     encoding=codec_name)  # fmt: skip
+    for encoding, codec_name in (
+        ("utf-8", "utf-8"),
+        ("cp1257", "cp1257"),
+        ("iso-8859-13", "iso8859_13"),
+    ):
+        wire = pysip2.encode_message(
+            response, sequence_number=6, checksum=True, encoding=codec_name
+        )
         decoded = decode_bytewise(wire, encoding)
         assert isinstance(decoded, PatronStatusResponse)
         assert decoded.personal_name == "Jonaitė, Rūta"

@@ -86,9 +86,7 @@ def test_the_whole_dialogue_in_order() -> None:
     assert verdict == PatronVerdict(valid=True, name="Šķēle, Ģirts")
     assert library.commands == ["93", "99", "23", "35"]
     login, _, status, end = library.requests
-    assert (login.user, login.password, login.location) == (
-        "kiosk", "s3cret-login", "JELG-KIOSK-1"
-    )  # fmt: skip
+    assert (login.user, login.password, login.location) == ("kiosk", "s3cret-login", "JELG-KIOSK-1")
     assert isinstance(status, PatronStatusRequest)
     assert (status.patron_identifier, status.patron_password) == (GIRTS, "905172")
     assert (status.institution_id, status.transaction_date) == ("JELGAVA", DATE)
@@ -225,11 +223,16 @@ def test_the_dialogue_over_bytes_and_an_independent_sip2_implementation() -> Non
         else:
             assert isinstance(message, pysip2.EndPatronSessionRequest)
             answer = pysip2.EndSessionResponse(
-                end_session="Y", transaction_date=DATE, institution_id="JELGAVA",
+                end_session="Y",
+                transaction_date=DATE,
+                institution_id="JELGAVA",
                 patron_identifier=message.patron_identifier,
-            )  # fmt: skip
-        codec.receive_data(pysip2.encode_message(answer, sequence_number=decoded.sequence_number,
-                                                 checksum=True, encoding="cp1257"))  # fmt: skip
+            )
+        codec.receive_data(
+            pysip2.encode_message(
+                answer, sequence_number=decoded.sequence_number, checksum=True, encoding="cp1257"
+            )
+        )
         response = codec.next_response()
         assert response is not None
         return response

@@ -53,8 +53,9 @@ def test_checksum_is_computed_over_encoded_bytes() -> None:
 
 
 def test_encode_without_error_detection_has_no_trailer() -> None:
-    frame = encode_frame("93", "00", (("CN", "a"),), encoding="utf-8", sequence=3,
-                         error_detection=False)  # fmt: skip
+    frame = encode_frame(
+        "93", "00", (("CN", "a"),), encoding="utf-8", sequence=3, error_detection=False
+    )
     assert frame == b"9300CNa|\r"
 
 
@@ -196,9 +197,14 @@ def test_unknown_and_extension_fields_are_kept_in_order() -> None:
     wire = body + checksum(body).encode() + b"\r"
     (frame,) = feed_bytewise(FrameReader(), wire)
     assert frame.fields == (
-        ("AO", "JELGAVA"), ("AA", "1"), ("AE", "A B"), ("ZZ", "ext"),
-        ("PB", "19800101"), ("AF", "hello"), ("AF", "world"),
-    )  # fmt: skip
+        ("AO", "JELGAVA"),
+        ("AA", "1"),
+        ("AE", "A B"),
+        ("ZZ", "ext"),
+        ("PB", "19800101"),
+        ("AF", "hello"),
+        ("AF", "world"),
+    )
     assert frame.sequence == 5
 
 

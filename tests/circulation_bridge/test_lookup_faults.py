@@ -140,8 +140,11 @@ async def test_a_connection_that_never_opens_times_out() -> None:
         library_settings(1, connect_timeout=SHORT), open_stream=never_opens
     )
     with pytest.raises(ConnectTimeout, match=r"cannot connect .* within 0\.05 s"):
-        await connection.run(lambda status: check_patron(connection.library, status, GIRTS,
-                                                         "0", "20250301   Z180000"))  # fmt: skip
+        await connection.run(
+            lambda status: check_patron(
+                connection.library, status, GIRTS, "0", "20250301   Z180000"
+            )
+        )
 
 
 # -- answers outside the protocol -----------------------------------------------------------------

@@ -118,8 +118,12 @@ async def test_concurrent_lookups_take_turns(pysip2_library: tuple[Pysip2Library
             *(bridge.lookup("Jelgava", card, PINS.get(card, "0")) for card in cards)
         )
     assert [r.reason for r in results] == [
-        None, None, Reason.BLOCKED_CARD, Reason.UNKNOWN_CARD, None,
-    ]  # fmt: skip
+        None,
+        None,
+        Reason.BLOCKED_CARD,
+        Reason.UNKNOWN_CARD,
+        None,
+    ]
     assert library.logins == 1
     # one dialogue at a time: every 23 is followed by its own 35
     assert library.received[1:] == ["23", "35"] * len(cards)

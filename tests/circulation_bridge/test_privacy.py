@@ -52,8 +52,9 @@ def test_bad_card_numbers_are_refused_without_echoing_them(card: str, complaint:
         assert card.strip() not in raised.value.message
 
 
-@pytest.mark.parametrize(("pin", "complaint"), [("9" * 65, "longer"), ("90|5", "'|'"),
-                                                ("90\r5", "control")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("pin", "complaint"), [("9" * 65, "longer"), ("90|5", "'|'"), ("90\r5", "control")]
+)
 def test_bad_pins_are_refused_without_echoing_them(pin: str, complaint: str) -> None:
     with pytest.raises(InvalidPin, match=complaint) as raised:
         check_pin(pin)
