@@ -1,0 +1,77 @@
+"""The shipped pack ``content/packs/baltic-science`` is valid and meets the issue's targets.
+
+The targets (issue 4): at least 300 questions; every one in Latvian, Lithuanian and English with an
+explanation in all three and a source; balanced — every topic at least 10 % and every difficulty at
+least 20 % of the pack; at least 30 numeric or estimation questions with units; at least 20 with
+images whose files exist; every question type of the engine present.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from content import Pack, load_pack
+from content.model import DIFFICULTIES, TOPICS
+from content.stats import pack_stats
+from game import questions as engine
+
+SHIPPED = Path(__file__).parents[2] / "content" / "packs" / "baltic-science"
+LANGUAGES = ("lv", "lt", "en")
+
+
+@pytest.fixture(scope="module")
+def pack() -> Pack:
+    return load_pack(SHIPPED)  # raises PackInvalid listing every problem
+
+
+def test_the_shipped_pack_is_valid_and_in_three_languages(pack: Pack) -> None:
+    assert pack.id == "baltic-science"
+    assert pack.languages == LANGUAGES
+    stats = pack_stats(pack)
+    assert stats.languages == {lang: stats.questions for lang in LANGUAGES}
+
+
+def test_at_least_300_questions(pack: Pack) -> None:
+    count = len(pack.questions)
+    assert count >= 300, f"the pack has {count} questions"
+
+
+def test_balanced_across_topics_and_difficulties(pack: Pack) -> None:
+    stats = pack_stats(pack)
+    for topic in TOPICS:
+        assert stats.topics[topic] >= 0.10 * stats.questions, (topic, stats.topics)
+    for difficulty in DIFFICULTIES:
+        assert stats.difficulties[str(difficulty)] >= 0.20 * stats.questions, stats.difficulties
+
+
+def test_every_engine_question_type_is_present(pack: Pack) -> None:
+    missing = set(engine.QUESTION_TYPES) - {type(q) for q in pack.questions}
+    assert not missing, f"no question of type {sorted(t.__name__ for t in missing)}"
+
+
+def test_at_least_30_numeric_or_estimation_questions_with_units(pack: Pack) -> None:
+    with_units = [
+        q
+        for q in pack.questions
+        if isinstance(q, engine.Numeric | engine.Estimation)
+        and all(q.unit.get(lang, "").strip() for lang in LANGUAGES)
+    ]
+    assert len(with_units) >= 30, f"{len(with_units)} numeric or estimation questions with units"
+
+
+def test_at_least_20_questions_with_images_that_exist(pack: Pack) -> None:
+    files = [pack.media_file(q) for q in pack.questions if q.media is not None]
+    assert len(files) >= 20, f"{len(files)} questions with images"
+    assert all(f is not None and f.is_file() for f in files)
+
+
+def test_every_question_has_an_explanation_in_three_languages_and_a_source(pack: Pack) -> None:
+    for q in pack.questions:
+        assert all(q.explanation.get(lang, "").strip() for lang in LANGUAGES), q.id
+        assert q.source and q.source.strip(), q.id
+
+
+def test_every_question_is_an_audience_of_the_format(pack: Pack) -> None:
+    assert {pack.audience(q.id) for q in pack.questions} <= {"children", "everyone", "adults"}
