@@ -15,7 +15,7 @@ import ssl
 import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -209,23 +209,32 @@ class Pysip2Library:
 
     @contextlib.contextmanager
     def serve_in_thread(self) -> Iterator[int]:
-        """Serve on 127.0.0.1 from a thread with its own loop (for code that calls asyncio.run)."""
-        ports: queue.Queue[int] = queue.Queue()
-        control: dict[str, Any] = {}
+        """Serve from a thread with its own loop (for code that calls ``asyncio.run``)."""
+        with serve_in_thread(self.serve) as port:
+            yield port
 
-        async def run() -> None:
-            control["loop"], control["stop"] = asyncio.get_running_loop(), asyncio.Event()
-            async with self.serve() as port:
-                ports.put(port)
-                await control["stop"].wait()
 
-        thread = threading.Thread(target=asyncio.run, args=(run(),), daemon=True)
-        thread.start()
-        try:
-            yield ports.get(timeout=10)
-        finally:
-            control["loop"].call_soon_threadsafe(control["stop"].set)
-            thread.join(timeout=10)
+@contextlib.contextmanager
+def serve_in_thread(
+    serve: Callable[[], contextlib.AbstractAsyncContextManager[int]],
+) -> Iterator[int]:
+    """Run ``serve()`` in a thread with its own event loop until the ``with`` block ends."""
+    ports: queue.Queue[int] = queue.Queue()
+    control: dict[str, Any] = {}
+
+    async def run() -> None:
+        control["loop"], control["stop"] = asyncio.get_running_loop(), asyncio.Event()
+        async with serve() as port:
+            ports.put(port)
+            await control["stop"].wait()
+
+    thread = threading.Thread(target=asyncio.run, args=(run(),), daemon=True)
+    thread.start()
+    try:
+        yield ports.get(timeout=10)
+    finally:
+        control["loop"].call_soon_threadsafe(control["stop"].set)
+        thread.join(timeout=10)
 
 
 # -- a fault-injecting server of our own ---------------------------------------------------------
@@ -271,6 +280,12 @@ class FaultyLibrary:
     def script(self, command: str, *faults: str) -> None:
         assert all(fault in FAULTS for fault in faults), faults
         self.faults[command].extend(faults)
+
+    @contextlib.asynccontextmanager
+    async def serve(self) -> AsyncIterator[int]:
+        """Serve until the ``async with`` ends; yield the port (for ``serve_in_thread``)."""
+        async with self:
+            yield self.port
 
     async def close_connections(self) -> None:
         """Close every open connection, as a library system does with idle ones."""
