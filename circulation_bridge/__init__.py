@@ -44,6 +44,7 @@ password or the bytes of a SIP2 message.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from circulation_bridge.errors import (
@@ -66,6 +67,10 @@ from circulation_bridge.errors import (
     UnexpectedMessage,
     UnknownLibrary,
 )
+
+# A library leaves logging to the application; without this, Python's last-resort handler would
+# print our warnings on stderr of every program that has not configured logging.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from circulation_bridge.bridge import CirculationBridge, LookupResult

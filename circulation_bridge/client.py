@@ -167,6 +167,8 @@ class LibraryConnection:
             ) from None
         except ssl.SSLError as exc:
             raise ConnectFailed(f"TLS with {where} failed: {exc.reason or exc}") from None
+        except ConnectionRefusedError:
+            raise ConnectFailed(f"cannot connect to {where}: connection refused") from None
         except OSError as exc:
             raise ConnectFailed(f"cannot connect to {where}: {exc.strerror or exc}") from None
         self._codec = Sip2Codec(library.encoding, error_detection=library.error_detection)

@@ -127,8 +127,9 @@ async def test_connection_refused_is_unreachable() -> None:
     async with bridge_for(port) as bridge:
         result = await check(bridge)
     assert result.reason is Reason.LIBRARY_UNREACHABLE
-    assert (result.detail or "").startswith(
-        f"cannot connect to library 'Jelgava' at 127.0.0.1:{port}"
+    assert (
+        result.detail
+        == f"cannot connect to library 'Jelgava' at 127.0.0.1:{port}: connection refused"
     )
 
 
