@@ -169,6 +169,10 @@ class LibraryConnection:
             raise ConnectFailed(f"TLS with {where} failed: {exc.reason or exc}") from None
         except ConnectionRefusedError:
             raise ConnectFailed(f"cannot connect to {where}: connection refused") from None
+        except ConnectionError as exc:
+            hint = " during the TLS handshake: does this port speak TLS?" if library.tls else ""
+            reason = exc.strerror or "the connection was closed"
+            raise ConnectFailed(f"cannot connect to {where}: {reason}{hint}") from None
         except OSError as exc:
             raise ConnectFailed(f"cannot connect to {where}: {exc.strerror or exc}") from None
         self._codec = Sip2Codec(library.encoding, error_detection=library.error_detection)

@@ -334,7 +334,10 @@ class FaultyLibrary:
                 await writer.wait_closed()
 
     async def _answer(self, line: bytes, writer: asyncio.StreamWriter) -> bool:
-        decoded = pysip2.decode_message(line, encoding=ENCODINGS[self.encoding])
+        try:
+            decoded = pysip2.decode_message(line, encoding=ENCODINGS[self.encoding])
+        except pysip2.SIP2Error:
+            return False  # not SIP2 (a TLS handshake on a plain port, say): hang up
         command = line[:2].decode()
         self.received.append(command)
         fault = self.faults[command].pop(0) if self.faults[command] else "normal"

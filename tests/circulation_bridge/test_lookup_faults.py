@@ -260,3 +260,21 @@ async def test_tls_with_an_untrusted_certificate_is_unreachable() -> None:
     assert result.reason is Reason.LIBRARY_UNREACHABLE
     assert "TLS with library 'Jelgava'" in (result.detail or "")
     assert library.received == []
+
+
+async def test_tls_to_a_plain_port_is_unreachable_with_a_hint() -> None:
+    tls = {"tls": True, "tls_ca_file": str(TLS_DIR / "ca.pem")}
+    async with FaultyLibrary() as library, bridge_for(library.port, **tls) as bridge:
+        result = await check(bridge)
+    assert result.reason is Reason.LIBRARY_UNREACHABLE
+    assert "during the TLS handshake: does this port speak TLS?" in (result.detail or "")
+
+
+async def test_plain_tcp_to_a_tls_port_is_unreachable() -> None:
+    async with (
+        FaultyLibrary(context=server_tls_context()) as library,
+        bridge_for(library.port) as bridge,
+    ):
+        result = await check(bridge)
+    assert result.reason is Reason.LIBRARY_UNREACHABLE
+    assert result.detail == "library 'Jelgava' closed the connection during login"
