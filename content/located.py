@@ -138,6 +138,8 @@ def read_yaml(data: bytes, file: str) -> tuple[LocatedNode | None, list[Problem]
         message = f"YAML syntax: {exc.problem or exc.context}"
         if exc.context and exc.problem:
             message += f" ({exc.context})"
+        if exc.context and "flow" in exc.context:
+            message += "; inside { } or [ ], put a text with , ? : # [ ] { } in quotes"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [Problem(file, line, column, message)]
     except yaml.reader.ReaderError as exc:
