@@ -47,7 +47,8 @@ def test_validate_one_question_file_reports_only_that_file(
     assert main(["content", "validate", str(one)]) == 1
     assert capsys.readouterr().out.splitlines() == [
         f"{one}:5:11: error: YAML syntax: expected ',' or '}}', but got ':' "
-        "(while parsing a flow mapping); inside { } or [ ], put a text with , ? : # [ ] { } in quotes"
+        "(while parsing a flow mapping); inside { } or [ ], put a text with , ? : # [ ] { } "
+        "in quotes"
     ]
     good_file = GOOD / "questions" / "numbers.yaml"
     assert main(["content", "validate", str(good_file)]) == 0
