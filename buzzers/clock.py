@@ -20,7 +20,8 @@ each press on its own monotonic clock, in nanoseconds, with an honest error boun
    protocol allows. Because every sample's error is bounded by its ``h``, the fit's error is
    bounded too: at the centre by the mean ``h``, and the slope by ``Σ|xᵢ|hᵢ / Σxᵢ²``. With one
    sample the slope is nominal and its bound is the full allowed drift. How many of the
-   lowest-delay samples take part is chosen to make the bound at the newest sample smallest.
+   lowest-delay samples take part is chosen to make the bound a second after the newest sample
+   smallest.
 4. *Estimate.* A box time maps to ``c + s · (box − b0)`` with bound
    ``mean h + |box − b0| · slope bound + resolution``.
 
@@ -40,7 +41,8 @@ NOMINAL_NS_PER_US = 1000.0
 MAX_DRIFT = 0.003  # boxes are specified at ±0.2 %; accept a little more before clamping
 RESOLUTION_NS = 4_000  # micros() on a 16 MHz AVR counts in steps of 4 µs
 MAX_HALF_DELAY_NS = 25_000_000  # replies slower than a 50 ms round trip are useless
-DEFAULT_WINDOW = 64  # samples kept per boot: about a minute at one ping per second
+DEFAULT_WINDOW = 128  # samples kept per boot: 32 s at four pings a second
+HORIZON_US = 1_000_000  # fits are judged by their bound this far after the newest sample
 _CANDIDATE_COUNTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128)
 
 
@@ -130,18 +132,19 @@ def fit_samples(samples: list[SyncSample]) -> ClockFit | None:
     """Fit the lowest-delay samples (theory of operation, step 3); None without samples.
 
     The samples are ranked by half-delay; of the fits to the best 1, 2, 3, 4, 6, 8 … n of them,
-    the one with the smallest error bound at the newest sample wins. A single very quick reply
-    therefore does not leave the slope unmeasured, and slow replies join only while they help.
+    the one with the smallest error bound ``HORIZON_US`` after the newest sample wins (presses
+    are placed up to that far ahead before the next ping). A single very quick reply therefore
+    does not leave the slope unmeasured, and slow replies join only while they help.
     """
     if not samples:
         return None
     ranked = sorted(samples, key=lambda s: s.half_delay_ns)
-    newest = max(s.box_mid_us for s in samples)
+    ahead = max(s.box_mid_us for s in samples) + HORIZON_US
     best: ClockFit | None = None
     best_bound = 0.0
     for count in sorted({min(c, len(ranked)) for c in _CANDIDATE_COUNTS}):
         fit = _least_squares(ranked[:count])
-        bound = fit.center_bound_ns + abs(newest - fit.box_center_us) * fit.slope_bound
+        bound = fit.center_bound_ns + abs(ahead - fit.box_center_us) * fit.slope_bound
         if best is None or bound < best_bound:
             best, best_bound = fit, bound
     return best

@@ -78,6 +78,17 @@ class _Silent(Exception):
     pass
 
 
+# What a failing port may raise: pyserial's own error, the OS's, and a raw termios error when a
+# pseudo-terminal vanishes between open() and its configuration.
+_PORT_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError, ValueError)
+try:
+    import termios
+
+    _PORT_ERRORS += (termios.error,)
+except ImportError:  # pragma: no cover - not a POSIX system
+    pass
+
+
 class SerialLink(Generic[S]):
     """Runs ``session`` over the port at ``url`` in an owned thread, reconnecting as needed."""
 
@@ -177,7 +188,7 @@ class SerialLink(Generic[S]):
         while not self._stopping.is_set():
             try:
                 port = self._open_port(self.url, baudrate=self._baudrate, timeout=READ_TIMEOUT_S)
-            except (serial.SerialException, OSError, ValueError) as exc:
+            except _PORT_ERRORS as exc:
                 if not failing:  # one status line per outage, not one per attempt
                     self._events.put(Disconnected(self.url, f"cannot open: {exc}"))
                 failing = True
@@ -192,7 +203,7 @@ class SerialLink(Generic[S]):
                 self._serve(port)
             except _Silent:
                 reason = "no heartbeat for 3 s: the box is gone"
-            except (serial.SerialException, OSError) as exc:
+            except _PORT_ERRORS as exc:
                 reason = f"port failed: {exc}"
             finally:
                 port.close()
