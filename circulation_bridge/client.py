@@ -19,6 +19,9 @@ What it handles below the message level, so that the dialogues never see it:
 * **Closed connections.** Library systems close idle connections. If the connection is found
   closed, before sending or while waiting for an answer, we reconnect, log in again and send the
   request again, once per request; if it closes again that is ``ConnectionClosed``.
+* **Matching answers.** An answer is matched to its request by kind (94 to 93, 24 to 23 …), not
+  by the echoed ``AY``, which some systems leave out. With one request in flight and the
+  connection dropped after any timeout or error, no answer to an earlier request can turn up.
 * **Anything outside the protocol** (garbage, a message we did not ask for, a line too long)
   closes the connection and raises a ``ProtocolError``.
 
