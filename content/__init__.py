@@ -7,8 +7,8 @@ file, line and column. The ``quiz content`` commands live in ``content.cli``.
 
 Modules: ``model`` (the format as typed structs), ``located`` (YAML with positions), ``checker``
 (structure against the model), ``rules`` (answers, media), ``loader`` (packs), ``schema`` (JSON
-Schema for editors), ``stats``, ``spreadsheet`` (the CSV/XLSX layout), ``transfer`` (import and
-export), ``cli``.
+Schema for editors), ``stats``, ``spreadsheet`` (the CSV/XLSX layout), ``workbook`` (reading and
+writing those files), ``transfer`` (import and export), ``cli``.
 """
 
 from __future__ import annotations

@@ -13,24 +13,15 @@ Reading turns each row into the same located tree a YAML question produces — p
 (row, column) of the cells — so the one checker of ``content.checker`` reports every problem of
 every row with its row number. Writing is the inverse, from a checked ``QuestionEntry``.
 
-An ``.xlsx`` workbook has the sheets ``questions``, ``pack`` (the ``pack.yaml`` fields as
-field/value rows) and ``help`` (what each column means, in lv, lt and en); a ``.csv`` file holds the
-questions sheet alone (comma- or semicolon-separated, UTF-8).
+The files themselves are read and written by ``content.workbook``: an ``.xlsx`` workbook has the
+sheets ``questions``, ``pack`` (the ``pack.yaml`` fields as field/value rows) and ``help``; a
+``.csv`` file holds the questions sheet alone.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import openpyxl
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from content.errors import Problem
 from content.located import LocatedNode, Mapping, Position, Scalar, Sequence
@@ -42,18 +33,14 @@ from content.model import (
     SingleChoiceEntry,
     TrueFalseEntry,
 )
-from content.template_help import help_rows
+from content.workbook import Cell, Grid
 
 OPTION_IDS = ("a", "b", "c", "d", "e", "f")
 """The option (and ordering item) ids a spreadsheet can hold: one column group each."""
 
-QUESTIONS_SHEET = "questions"
-PACK_SHEET = "pack"
-HELP_SHEET = "help"
 ALTERNATIVES = ";"
 """Separates the accepted answers of an open-text question in an ``answer_<lang>`` cell."""
 
-Cell = str | int | float | bool | None
 _LIST_SPLIT = re.compile(r"[\s,;]+")
 _DECIMAL_COMMA = re.compile(r"[-+]?[0-9]+,[0-9]+")
 _NUMBER_COLUMNS = frozenset({"difficulty", "tolerance", "time_limit", "points"})
@@ -83,110 +70,6 @@ def pack_fields(languages: tuple[str, ...]) -> list[str]:
     names = ["id", "version", *(f"title_{lang}" for lang in languages)]
     names += [f"description_{lang}" for lang in languages]
     return [*names, "authors", "licence", "languages"]
-
-
-@dataclass(frozen=True)
-class Grid:
-    """A sheet as rows of cell values; row 1 is ``rows[0]``."""
-
-    file: str
-    rows: list[list[Cell]]
-    formulas: frozenset[tuple[int, int]] = frozenset()  # (row, column), 1-based
-
-
-@dataclass(frozen=True)
-class Workbook:
-    """What a spreadsheet file holds: the questions sheet and, for xlsx, the pack sheet."""
-
-    questions: Grid
-    pack: Grid | None = None
-
-
-def read_workbook(path: Path) -> Workbook:
-    """Read a ``.csv`` or ``.xlsx`` file into grids of cell values."""
-    name = str(path)
-    if path.suffix.lower() == ".csv":
-        text = path.read_bytes().decode("utf-8-sig")
-        first = text.split("\n", 1)[0]
-        delimiter = max((",", ";", "\t"), key=first.count)
-        rows: list[list[Cell]] = [
-            list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)
-        ]
-        return Workbook(Grid(name, rows))
-    book = openpyxl.load_workbook(path, read_only=False, data_only=False)
-    sheet = book[QUESTIONS_SHEET] if QUESTIONS_SHEET in book.sheetnames else book.worksheets[0]
-    questions = _grid(name, sheet)
-    pack = (
-        _grid(f"{name}[{PACK_SHEET}]", book[PACK_SHEET]) if PACK_SHEET in book.sheetnames else None
-    )
-    return Workbook(questions, pack)
-
-
-def _grid(name: str, sheet: Worksheet) -> Grid:
-    rows: list[list[Cell]] = []
-    formulas: set[tuple[int, int]] = set()
-    for r, row in enumerate(sheet.iter_rows(), start=1):
-        values: list[Cell] = []
-        for c, cell in enumerate(row, start=1):
-            value = cell.value
-            if cell.data_type == "f":
-                formulas.add((r, c))
-            if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-                value = value.isoformat()
-            values.append(value if isinstance(value, str | int | float | bool) else None)
-        rows.append(values)
-    return Grid(name, rows, frozenset(formulas))
-
-
-def write_workbook(
-    path: Path,
-    languages: tuple[str, ...],
-    rows: list[dict[str, Cell]],
-    pack: dict[str, Cell] | None,
-) -> None:
-    """Write question rows (and, for xlsx, the pack sheet and the help sheet) to ``path``."""
-    header = columns(languages)
-    if path.suffix.lower() == ".csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([_csv_text(row.get(name)) for name in header])
-        path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
-        return
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = QUESTIONS_SHEET
-    _fill(sheet, [list[Cell](header), *([row.get(name) for name in header] for row in rows)])
-    sheet.freeze_panes = "B2"
-    pack_sheet = book.create_sheet(PACK_SHEET)
-    fields = pack_fields(languages)
-    _fill(pack_sheet, [["field", "value"], *([f, (pack or {}).get(f)] for f in fields)])
-    _fill(book.create_sheet(HELP_SHEET), help_rows())
-    book.save(path)
-
-
-def _fill(sheet: Worksheet, rows: list[list[Cell]]) -> None:
-    for r, values in enumerate(rows, start=1):
-        for c, value in enumerate(values, start=1):
-            cell = sheet.cell(row=r, column=c)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"  # text, never a formula, even when it starts with "="
-            if r == 1:
-                cell.font = Font(bold=True)
-    for c, name in enumerate(rows[0], start=1):
-        width = max(10, min(40, len(str(name)) + 4))
-        sheet.column_dimensions[get_column_letter(c)].width = width
-
-
-def _csv_text(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 # --- rows -> located trees --------------------------------------------------------------------

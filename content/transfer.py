@@ -37,16 +37,8 @@ from content.loader import (
 from content.located import Position
 from content.model import QuestionEntry
 from content.rules import check_entry
-from content.spreadsheet import (
-    Cell,
-    RowReader,
-    columns,
-    entry_row,
-    pack_fields,
-    read_pack_sheet,
-    read_workbook,
-    write_workbook,
-)
+from content.spreadsheet import RowReader, columns, entry_row, pack_fields, read_pack_sheet
+from content.workbook import Cell, read_workbook, write_workbook
 
 _QUESTION_KEYS = (
     "id",
@@ -232,14 +224,15 @@ def export_pack(pack_dir: Path, out: Path, *, force: bool = False) -> int:
         metadata[f"title_{lang}"] = pack.title.get(lang)
         metadata[f"description_{lang}"] = pack.description.get(lang)
     temporary = out.with_name(f".{out.name}.tmp{out.suffix}")
-    write_workbook(temporary, pack.languages, rows, metadata)
+    pack_rows: list[list[Cell]] = [[f, metadata.get(f)] for f in pack_fields(pack.languages)]
+    write_workbook(temporary, columns(pack.languages), rows, pack_rows)
     os.replace(temporary, out)
     return len(rows)
 
 
 def write_template(path: Path, languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> None:
     """Write the empty template: the header row (and, for xlsx, the pack and help sheets)."""
-    write_workbook(path, languages, [], None)
+    write_workbook(path, columns(languages), [], [[f, None] for f in pack_fields(languages)])
 
 
 def template_header(languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> list[str]:
