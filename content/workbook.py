@@ -13,14 +13,17 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
+from content.errors import Problem, SpreadsheetInvalid
 from content.template_help import help_rows
 
 QUESTIONS_SHEET = "questions"
@@ -49,17 +52,31 @@ class Workbook:
 
 
 def read_workbook(path: Path) -> Workbook:
-    """Read a ``.csv`` or ``.xlsx`` file into grids of cell values."""
+    """Read a ``.csv`` or ``.xlsx`` file into grids of cell values.
+
+    Raises:
+        SpreadsheetInvalid: the file is not UTF-8 text (CSV) or not a readable workbook (XLSX).
+    """
     name = str(path)
     if path.suffix.lower() == ".csv":
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            row = data[: exc.start].count(b"\n") + 1
+            message = "the file is not UTF-8 text; save it as 'CSV UTF-8'"
+            raise SpreadsheetInvalid([Problem(name, row, 1, message)]) from None
         first = text.split("\n", 1)[0]
         delimiter = max((",", ";", "\t"), key=first.count)
         rows: list[list[Cell]] = [
             list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)
         ]
         return Workbook(Grid(name, rows))
-    book = openpyxl.load_workbook(path, read_only=False, data_only=False)
+    try:
+        book = openpyxl.load_workbook(path, read_only=False, data_only=False)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
+        message = f"not a readable .xlsx workbook ({type(exc).__name__})"
+        raise SpreadsheetInvalid([Problem(name, 1, 1, message)]) from None
     sheet = book[QUESTIONS_SHEET] if QUESTIONS_SHEET in book.sheetnames else book.worksheets[0]
     questions = _grid(name, sheet)
     pack = (

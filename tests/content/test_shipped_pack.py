@@ -8,6 +8,7 @@ images whose files exist; every question type of the engine present.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from content import Pack, load_pack
 from content.model import DIFFICULTIES, TOPICS
 from content.stats import pack_stats
+from content.transfer import export_pack, import_spreadsheet
 from game import questions as engine
 
 SHIPPED = Path(__file__).parents[2] / "content" / "packs" / "baltic-science"
@@ -75,3 +77,14 @@ def test_every_question_has_an_explanation_in_three_languages_and_a_source(pack:
 
 def test_every_question_is_an_audience_of_the_format(pack: Pack) -> None:
     assert {pack.audience(q.id) for q in pack.questions} <= {"children", "everyone", "adults"}
+
+
+def test_the_shipped_pack_survives_a_spreadsheet_round_trip(pack: Pack, tmp_path: Path) -> None:
+    workbook = tmp_path / "baltic-science.xlsx"
+    export_pack(SHIPPED, workbook)
+    again = tmp_path / "again"
+    shutil.copytree(SHIPPED / "media", again / "media")
+    import_spreadsheet(workbook, again)
+    copy = load_pack(again)
+    assert sorted(copy.questions, key=lambda q: q.id) == sorted(pack.questions, key=lambda q: q.id)
+    assert (copy.id, copy.title, copy.languages) == (pack.id, pack.title, pack.languages)

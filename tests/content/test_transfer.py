@@ -280,3 +280,21 @@ def test_importing_the_empty_template_imports_nothing(tmp_path: Path) -> None:
     target = tmp_path / "empty"
     result = import_spreadsheet(TEMPLATES / "questions-template.xlsx", target)
     assert result.questions == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "words"),
+    [
+        ("broken.xlsx", b"not a zip file", "not a readable .xlsx workbook"),
+        ("latin.csv", "id,type\nfiz-1,Kā\n".encode("cp1257"), "not UTF-8 text"),
+    ],
+)
+def test_unreadable_spreadsheets_are_one_clear_problem(
+    tmp_path: Path, name: str, data: bytes, words: str
+) -> None:
+    sheet = tmp_path / name
+    sheet.write_bytes(data)
+    with pytest.raises(SpreadsheetInvalid) as raised:
+        import_spreadsheet(sheet, tmp_path / "target")
+    assert len(raised.value.problems) == 1 and words in raised.value.problems[0].message
+    assert not (tmp_path / "target").exists()
