@@ -235,7 +235,7 @@ def parse_lamp_setting(text: str) -> tuple[int | None, LampMode]:
     if channel in ("*", "all"):
         return None, _MODES[mode.lower()]
     if not channel.isdigit():
-        raise ConfigError(f"{text!r}: the channel must be a number or *")
+        raise ConfigError(f"{text!r}: expected CH=MODE with CH a channel number or *")
     return int(channel), _MODES[mode.lower()]
 
 
@@ -302,9 +302,11 @@ def run_simulate(args: argparse.Namespace) -> int:
     link = args.link or Path(tempfile.gettempdir()) / f"quiz-bz1-{os.getpid()}"
     lock = threading.Lock()
 
-    def show(event: TrueEvent | str) -> None:
-        if isinstance(event, str):
-            record: dict[str, object] = {"status": event}
+    def show(event: TrueEvent | str | dict[str, object]) -> None:
+        if isinstance(event, dict):
+            record = event
+        elif isinstance(event, str):
+            record = {"status": event}
         else:
             record = {
                 "event": event.kind,
@@ -332,7 +334,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     sim = PtySimulator(box, link, on_event=show)
     stopping = threading.Event()
     sim.start()
-    show(f"ready port={link} boot={box.boot}")
+    show({"status": "ready", "port": str(link), "boot": box.boot, "channels": box.channels})
     started = time.monotonic()
     auto = None
     if args.every:

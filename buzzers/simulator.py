@@ -190,13 +190,13 @@ class PtySimulator:
         """Power-cycle the box (new boot id, clock restarts at its start value)."""
         self._do(lambda: self._power_cycle())
 
-    def unplug(self) -> None:
-        """Pull the cable: the terminal and its link disappear."""
-        self._do(self._unplug)
+    def unplug(self) -> threading.Event:
+        """Pull the cable: the terminal and its link disappear (the event is set when done)."""
+        return self._do(self._unplug)
 
-    def replug(self) -> None:
-        """Plug the cable back in (a new terminal behind the same link)."""
-        self._do(self._plug)
+    def replug(self) -> threading.Event:
+        """Plug the cable back in: a new terminal behind the same link (set when done)."""
+        return self._do(self._plug)
 
     def hang(self) -> None:
         """The firmware freezes: no more heartbeats, replies or presses (until a reboot)."""
@@ -231,9 +231,16 @@ class PtySimulator:
 
     # --- the thread ------------------------------------------------------------------------------
 
-    def _do(self, action: Callable[[], None]) -> None:
-        self._actions.put(action)
+    def _do(self, action: Callable[[], None]) -> threading.Event:
+        done = threading.Event()
+
+        def run() -> None:
+            action()
+            done.set()
+
+        self._actions.put(run)
         os.write(self._wake_w, b"x")
+        return done
 
     def _after(self, delay_ns: int, action: Callable[[], None]) -> None:
         heapq.heappush(self._timers, (self._clock() + delay_ns, next(self._order), action))

@@ -21,7 +21,7 @@ from buzzers.events import (
 from buzzers.session import Bz1Session
 from buzzers.simulator import PtySimulator
 from buzzers.transport import SerialLink
-from tests.buzzers.conftest import assert_on_time, wait_for
+from tests.buzzers.conftest import TIMEOUT_S, assert_on_time, wait_for
 
 MakeSim = Callable[..., PtySimulator]
 
@@ -182,7 +182,8 @@ def test_a_port_that_cannot_be_opened_is_retried_until_it_appears(
     make_simulator: MakeSim,
 ) -> None:
     sim = make_simulator()
-    sim.unplug()
+    assert sim.unplug().wait(TIMEOUT_S)
+    assert not sim.link.exists()
     link = open_link(sim)
     try:
         failed = wait_for(link, lambda e: isinstance(e, Disconnected))
