@@ -2,6 +2,7 @@
 
 Layers, lowest first (each module is one concept; the pure ones do no I/O and read no clock):
 
+- ``framing``    pure line framing shared by the codecs (printable ASCII lines, damage counters).
 - ``bz1``        pure codec of the bz1 line protocol (bytes in, frozen messages out; encoders).
 - ``clock``      pure mapping of a box's 32-bit microsecond clock onto the host's monotonic clock.
 - ``events``     the press event every source produces, status events and source capabilities.

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from buzzers.bz1 import Hello, LineStats
+from buzzers.bz1 import Hello
+from buzzers.framing import LineStats
 
 
 @dataclass(frozen=True, slots=True)

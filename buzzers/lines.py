@@ -21,9 +21,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from buzzers.bz1 import MAX_CHANNELS, U16, LampMode, LineFramer, LineStats
+from buzzers.bz1 import MAX_CHANNELS, U16, LampMode
 from buzzers.errors import ConfigError, SourceUnavailable
 from buzzers.events import Capabilities, Connected, Disconnected, LinkStats, Press, SourceEvent
+from buzzers.framing import LineFramer, LineStats
 
 DEFAULT_LATENCY_NS = 30_000_000  # the press happened within 30 ms before its line arrived
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")

@@ -43,7 +43,6 @@ from buzzers.bz1 import (
     HostCommand,
     Lamp,
     LampMode,
-    LineStats,
     Ok,
     PressReport,
     Query,
@@ -67,6 +66,7 @@ from buzzers.events import (
     SourceEvent,
     Synchronised,
 )
+from buzzers.framing import LineStats
 
 HEARTBEAT_TIMEOUT_NS = 3_000_000_000  # protocol: no line for 3 s means the box is gone
 SYNC_INTERVAL_NS = 250_000_000  # a local USB line: pinging four times a second costs nothing

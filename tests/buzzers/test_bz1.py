@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from buzzers.bz1 import (
-    MAX_LINE,
     U32,
     Arm,
     Bz1Decoder,
@@ -21,7 +20,6 @@ from buzzers.bz1 import (
     Hello,
     Lamp,
     LampMode,
-    LineStats,
     Ok,
     PressReport,
     Query,
@@ -33,6 +31,7 @@ from buzzers.bz1 import (
     parse_command_line,
 )
 from buzzers.errors import BuzzerError, InvalidMessage
+from buzzers.framing import MAX_LINE, LineStats
 
 STREAM = (
     b"HELLO proto=1 fw=1.0.0 id=bz1-0001 boot=1A2B3C4D ch=8\r\n"
