@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,21 @@ def test_the_firmware_uses_the_protocol_constants() -> None:
     assert heartbeat_ms * 3 <= session.HEARTBEAT_TIMEOUT_NS // 1_000_000
     for reply in ('"OK L"', '"OK ARM"', '"OK DISARM"', '"T %s %lu %lu"', '"HB %lu %lx"'):
         assert reply in SKETCH
+
+
+def test_without_the_toolchain_the_build_skips_with_a_reason_outside_ci(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "ARDUINO_MK", Path("/nonexistent/Arduino.mk"))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install arduino-mk"):
+        need_toolchain()
+
+
+def test_without_the_toolchain_ci_fails_instead_of_skipping(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "ARDUINO_MK", Path("/nonexistent/Arduino.mk"))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must build the firmware"):
+        need_toolchain()
