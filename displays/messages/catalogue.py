@@ -1,0 +1,268 @@
+"""The interface-text catalogue: one typed dictionary of messages per language.
+
+Theory of operation
+-------------------
+Every text a page shows that does not come from the contest itself (question texts, team names and
+round titles arrive in the views as per-language maps) is a key of ``Messages``. Each language has
+one module (``displays.messages.lv`` …) holding a ``Messages`` dict, so ``mypy`` rejects a language
+that misses a key or has one too many, and ``tests/displays/test_messages.py`` checks the same at
+run time together with the ``{placeholders}`` of every text.
+
+The templates read the catalogue of the page's language directly; the page also embeds it as JSON
+so that its JavaScript renders live updates with the very same texts. ``{name}`` placeholders are
+filled by the JavaScript (``i18n.js``) — Python never formats them.
+
+Error texts are ``error_<code>`` for every stable error code of docs/protocol.md §4 (and the HTTP
+API's codes), so a page shows a refused command in its own language.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Final, Literal, TypedDict, get_args
+
+Lang = Literal["lv", "lt", "en"]
+LANGUAGES: Final[tuple[Lang, ...]] = get_args(Lang)
+DEFAULT_LANGUAGE: Final[Lang] = "lv"
+LANGUAGE_NAMES: Final[dict[Lang, str]] = {"lv": "Latviešu", "lt": "Lietuvių", "en": "English"}
+"""Each language's name in that language, for the language switch."""
+
+
+class Messages(TypedDict):
+    """Every interface text, by key. Keys ending in ``_n`` or holding ``{…}`` take parameters."""
+
+    app_name: str
+    language_label: str
+    page_host: str
+    page_tablet: str
+    page_screen: str
+    page_audience: str
+    page_index: str
+    conn_connecting: str
+    conn_connected: str
+    conn_reconnecting: str
+    conn_auth_failed: str
+    conn_no_contest: str
+    conn_origin: str
+    conn_client_error: str
+    conn_too_many_errors: str
+    contest_setup: str
+    contest_running: str
+    contest_finished: str
+    contest_paused: str
+    no_question: str
+    waiting_to_start: str
+    round_n: str
+    question_n_of: str
+    kind_buzzer: str
+    kind_all_play: str
+    kind_estimation: str
+    kind_tiebreak: str
+    phase_shown: str
+    phase_armed: str
+    phase_open: str
+    phase_collecting: str
+    phase_answering: str
+    phase_judging: str
+    phase_closed: str
+    phase_answers_open: str
+    phase_locked: str
+    phase_revealed: str
+    phase_skipped: str
+    scoreboard: str
+    final_scores: str
+    winner: str
+    winners_tied: str
+    col_rank: str
+    col_team: str
+    col_score: str
+    col_venue: str
+    value_true: str
+    value_false: str
+    verdict_correct: str
+    verdict_wrong: str
+    verdict_pending: str
+    no_answer: str
+    correct_answer: str
+    accepted_answers: str
+    tolerance: str
+    explanation: str
+    results: str
+    points_gained: str
+    answered_teams: str
+    not_answered_yet: str
+    buzzed_first: str
+    locked_out_teams: str
+    countdown_opens: str
+    countdown_buzz: str
+    countdown_answer: str
+    countdown_deadline: str
+    image_credit: str
+    join_title: str
+    join_code: str
+    join_code_hint: str
+    join_name: str
+    join_name_hint: str
+    join_generation: str
+    gen_none: str
+    gen_child: str
+    gen_teen: str
+    gen_adult: str
+    gen_senior: str
+    join_button: str
+    joining: str
+    joined_as: str
+    leave: str
+    confirm_leave: str
+    buzz: str
+    buzz_wait: str
+    buzz_pressed: str
+    buzz_locked: str
+    buzz_closed: str
+    your_turn: str
+    you_won_buzz: str
+    other_turn: str
+    you_are_locked_out: str
+    not_in_round: str
+    your_answer: str
+    answer_by: str
+    no_team_answer: str
+    send_answer: str
+    answer_sent: str
+    answer_replaces: str
+    move_up: str
+    move_down: str
+    number_placeholder: str
+    text_placeholder: str
+    choose_one: str
+    choose_many: str
+    order_hint: str
+    invalid_number: str
+    empty_answer: str
+    result_correct: str
+    result_wrong: str
+    result_points: str
+    team_members: str
+    secret_label: str
+    secret_hint: str
+    secret_connect: str
+    secret_forget: str
+    overview: str
+    connections: str
+    conn_hosts: str
+    conn_displays: str
+    conn_audience: str
+    conn_agents: str
+    conn_players: str
+    teams_and_codes: str
+    col_join_code: str
+    col_players: str
+    tablet_link: str
+    rounds: str
+    round_played: str
+    round_now: str
+    questions_count: str
+    controls: str
+    cmd_start_contest: str
+    cmd_start_round: str
+    cmd_show_question: str
+    cmd_open_buzzers: str
+    cmd_lock_answers: str
+    cmd_reveal: str
+    cmd_next_question: str
+    cmd_skip_question: str
+    cmd_end_round: str
+    cmd_pause: str
+    cmd_resume: str
+    cmd_undo_judgement: str
+    cmd_adjust_score: str
+    cmd_start_tiebreak: str
+    cmd_end_contest: str
+    confirm_end_contest: str
+    confirm_skip_question: str
+    confirm_end_round: str
+    undo_for: str
+    judge_correct: str
+    judge_wrong: str
+    answering_now: str
+    answers: str
+    col_answer: str
+    col_player: str
+    col_suggested: str
+    col_verdict: str
+    col_judge: str
+    col_points: str
+    source: str
+    phase: str
+    adjust_team: str
+    adjust_delta: str
+    adjust_reason: str
+    adjust_reason_needed: str
+    photo_finish: str
+    pf_note: str
+    pf_claimed: str
+    pf_effective: str
+    pf_bound: str
+    pf_arrival: str
+    pf_path: str
+    pf_source: str
+    pf_clamped: str
+    pf_tie: str
+    pf_winner: str
+    done: str
+    activity: str
+    index_intro: str
+    index_contest_id: str
+    index_open: str
+    error_bad_json: str
+    error_invalid_message: str
+    error_unknown_type: str
+    error_forbidden: str
+    error_hello_required: str
+    error_already_hello: str
+    error_rate_limited: str
+    error_clock_not_synced: str
+    error_contest_busy: str
+    error_internal_error: str
+    error_invalid_setup: str
+    error_duplicate_id: str
+    error_unknown_team: str
+    error_unknown_player: str
+    error_unknown_round: str
+    error_not_your_team: str
+    error_wrong_phase: str
+    error_contest_not_running: str
+    error_contest_paused: str
+    error_not_paused: str
+    error_question_not_active: str
+    error_buzzers_closed: str
+    error_team_locked_out: str
+    error_not_your_turn: str
+    error_deadline_passed: str
+    error_invalid_answer: str
+    error_judgement_pending: str
+    error_nothing_to_judge: str
+    error_nothing_to_undo: str
+    error_no_more_questions: str
+    error_no_tie: str
+    error_bad_join_code: str
+    error_unauthorized: str
+    error_not_found: str
+    error_connection_lost: str
+    error_network: str
+    error_unknown: str
+
+
+def choose_language(value: str | None) -> Lang:
+    """The page language for a ``?lang=`` value (lv, lt, en); anything else gives ``lv``."""
+    for lang in LANGUAGES:
+        if value == lang:
+            return lang
+    return DEFAULT_LANGUAGE
+
+
+def catalogue(lang: Lang) -> Messages:
+    """The messages of one language."""
+    module = importlib.import_module(f"displays.messages.{lang}")
+    messages: Messages = module.MESSAGES
+    return messages
