@@ -1,0 +1,107 @@
+"""Clock sync: a pure estimator of a client's clock offset, and the server's contest clock.
+
+Theory of operation (docs/protocol.md §3.5)
+-------------------------------------------
+The server pings a client with its time ``t0``; the client answers with its own readings ``t1``
+(ping received) and ``t2`` (pong sent); the server notes ``t3`` (pong received). NTP's formulas
+give the round-trip delay ``δ = (t3 − t0) − (t2 − t1)`` and the offset
+``θ = ((t1 − t0) + (t2 − t3)) / 2`` (client minus server). The true offset lies within ``δ / 2`` of
+``θ``, so the sample with the lowest delay among the recent ones is the most trustworthy: its
+offset is the estimate and half its delay the error bound.
+
+``ClockEstimator`` only does arithmetic on the numbers it is given (milliseconds); the server
+feeds it from the WebSocket. ``ContestClock`` is the server's time source: wall-clock based so that
+deadlines survive a restart, but advancing with the monotonic clock while the process runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+MAX_PATH_MS = 2000.0
+PATH_SLACK_MS = 50.0
+UNSYNCED_BOUND_MS = 500.0
+
+
+@dataclass(frozen=True)
+class ClockSample:
+    """One ping/pong exchange, in milliseconds."""
+
+    offset: float
+    delay: float
+
+
+class ClockEstimator:
+    """Offset and error bound of one client's clock from its recent lowest-delay samples."""
+
+    def __init__(self, window: int = 16) -> None:
+        self._samples: deque[ClockSample] = deque(maxlen=window)
+
+    def add(self, t0: float, t1: float, t2: float, t3: float) -> ClockSample | None:
+        """Record a ping/pong exchange; returns the sample, or ``None`` when it is impossible
+        (negative delay: the client's numbers do not add up)."""
+        delay = (t3 - t0) - (t2 - t1)
+        if delay < 0 or t3 < t0:
+            return None
+        sample = ClockSample(offset=((t1 - t0) + (t2 - t3)) / 2, delay=delay)
+        self._samples.append(sample)
+        return sample
+
+    @property
+    def samples(self) -> int:
+        """How many samples the estimate rests on."""
+        return len(self._samples)
+
+    @property
+    def synced(self) -> bool:
+        """Whether there is at least one sample."""
+        return bool(self._samples)
+
+    def best(self) -> ClockSample | None:
+        """The lowest-delay recent sample."""
+        return min(self._samples, key=lambda s: s.delay, default=None)
+
+    @property
+    def offset(self) -> float:
+        """Client clock minus server clock, in ms (0 before the first sample)."""
+        best = self.best()
+        return best.offset if best else 0.0
+
+    @property
+    def bound(self) -> float:
+        """Error bound of ``offset`` in ms: half the best sample's round trip."""
+        best = self.best()
+        return best.delay / 2 if best else UNSYNCED_BOUND_MS
+
+    def allowed_path(self) -> float:
+        """How long a message from this client may plausibly take to arrive, in ms: the largest
+        recent round trip plus slack, capped (the anti-cheat clamp of docs/game-rules.md)."""
+        if not self._samples:
+            return MAX_PATH_MS
+        return min(MAX_PATH_MS, max(s.delay for s in self._samples) + PATH_SLACK_MS)
+
+    def to_server(self, client_time: float) -> float:
+        """A reading of the client's clock, in server time (ms)."""
+        return client_time - self.offset
+
+
+class ContestClock:
+    """Server time in microseconds: wall-clock based, monotonic while the process runs."""
+
+    def __init__(self) -> None:
+        self._wall_base = time.time_ns() // 1000
+        self._mono_base = time.monotonic_ns() // 1000
+
+    def now_us(self) -> int:
+        """The current server time, in µs."""
+        return self._wall_base + time.monotonic_ns() // 1000 - self._mono_base
+
+    def now_ms(self) -> float:
+        """The current server time, in ms."""
+        return self.now_us() / 1000
+
+    def loop_delay(self, due_us: int) -> float:
+        """Seconds from now until ``due_us``, for scheduling on the event loop (never negative)."""
+        return max(0.0, (due_us - self.now_us()) / 1_000_000)

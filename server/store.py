@@ -1,0 +1,358 @@
+"""Persistence: the event log (source of truth), snapshots, and the tables that serve lookups.
+
+Theory of operation
+-------------------
+Every contest's events are rows of ``events`` keyed by (contest, seq), where ``seq`` is the
+contest's sequence number after the event (1, 2, …). ``append`` writes a batch of events — and,
+every ``snapshot_every`` events, a snapshot of the state — in one transaction; a batch that would
+reuse a sequence number fails as a whole, so two writers can never interleave a log. ``load``
+returns the newest snapshot and the events after it; recovery folds them back into the state.
+
+``contests``, ``teams``, ``players`` and ``agents`` serve queries and authentication: only hashes of
+host secrets and tokens are stored. The schema is created and migrated by Alembic
+(``server/migrations``); ``upgrade()`` runs the migrations, on start and by ``quiz db upgrade``.
+
+The store is synchronous (SQLAlchemy Core); the async server calls it from one worker thread.
+SQLite runs in WAL mode, so a committed batch survives the process being killed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+metadata = sa.MetaData()
+
+contests = sa.Table(
+    "contests",
+    metadata,
+    sa.Column("contest_id", sa.String(64), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("host_secret_hash", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("last_seq", sa.Integer, nullable=False, default=0),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("contest_id", sa.String(64), sa.ForeignKey("contests.contest_id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("at", sa.BigInteger, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("contest_id", sa.String(64), sa.ForeignKey("contests.contest_id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("state", sa.Text, nullable=False),
+)
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    sa.Column("contest_id", sa.String(64), sa.ForeignKey("contests.contest_id"), primary_key=True),
+    sa.Column("team_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("join_code", sa.String(32), nullable=False),
+    sa.UniqueConstraint("contest_id", "join_code", name="uq_teams_join_code"),
+)
+
+players = sa.Table(
+    "players",
+    metadata,
+    sa.Column("contest_id", sa.String(64), sa.ForeignKey("contests.contest_id"), primary_key=True),
+    sa.Column("player_id", sa.String(64), primary_key=True),
+    sa.Column("team_id", sa.String(64), nullable=False),
+    sa.Column("display_name", sa.String(40), nullable=False),
+    sa.Column("generation", sa.String(16), nullable=True),
+    sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+    sa.Column("card_hash", sa.String(128), nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("contest_id", sa.String(64), sa.ForeignKey("contests.contest_id"), primary_key=True),
+    sa.Column("agent_id", sa.String(64), primary_key=True),
+    sa.Column("venue", sa.String(100), nullable=False),
+    sa.Column("teams", sa.Text, nullable=False),
+    sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class StoreError(RuntimeError):
+    """The database refused a write (for example a sequence number already taken)."""
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """One row of the event log."""
+
+    seq: int
+    type: str
+    at: int
+    payload: str
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What recovery needs: the newest snapshot (if any) and the events after it."""
+
+    snapshot_seq: int
+    snapshot: str | None
+    events: list[StoredEvent]
+
+
+@dataclass(frozen=True)
+class ContestRow:
+    contest_id: str
+    title: str
+    status: str
+    host_secret_hash: str
+    created_at: int
+    last_seq: int
+
+
+class Store:
+    """The database of one server (SQLite file or PostgreSQL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = _make_engine(url)
+
+    def upgrade(self) -> None:
+        """Create or migrate the schema to the newest revision."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        """Release every connection."""
+        self.engine.dispose()
+
+    # --- contests -------------------------------------------------------------------------------
+
+    def create_contest(self, row: ContestRow) -> None:
+        """Insert a new contest; ``StoreError`` when the id is taken."""
+        try:
+            with self.engine.begin() as db:
+                db.execute(contests.insert().values(**row.__dict__))
+        except sa.exc.IntegrityError:
+            raise StoreError(f"contest {row.contest_id!r} already exists") from None
+
+    def contest(self, contest_id: str) -> ContestRow | None:
+        """One contest's row."""
+        with self.engine.connect() as db:
+            found = db.execute(contests.select().where(contests.c.contest_id == contest_id)).first()
+        return ContestRow(**found._mapping) if found else None
+
+    def live_contests(self) -> list[str]:
+        """Ids of every contest that has not finished, oldest first."""
+        query = (
+            sa.select(contests.c.contest_id)
+            .where(contests.c.status != "finished")
+            .order_by(contests.c.created_at)
+        )
+        with self.engine.connect() as db:
+            return [r.contest_id for r in db.execute(query)]
+
+    def count_contests(self) -> int:
+        """How many contests the database holds."""
+        with self.engine.connect() as db:
+            return int(db.execute(sa.select(sa.func.count()).select_from(contests)).scalar_one())
+
+    # --- the event log ----------------------------------------------------------------------------
+
+    def append(
+        self,
+        contest_id: str,
+        batch: Sequence[StoredEvent],
+        *,
+        status: str,
+        snapshot: tuple[int, str] | None = None,
+    ) -> None:
+        """Append events (consecutive ``seq`` after the log's last) in one transaction."""
+        if not batch:
+            return
+        try:
+            with self.engine.begin() as db:
+                db.execute(
+                    events.insert(),
+                    [
+                        {
+                            "contest_id": contest_id,
+                            "seq": e.seq,
+                            "type": e.type,
+                            "at": e.at,
+                            "payload": e.payload,
+                        }
+                        for e in batch
+                    ],
+                )
+                if snapshot is not None:
+                    db.execute(
+                        snapshots.insert().values(
+                            contest_id=contest_id, seq=snapshot[0], state=snapshot[1]
+                        )
+                    )
+                updated = db.execute(
+                    contests.update()
+                    .where(contests.c.contest_id == contest_id)
+                    .where(contests.c.last_seq == batch[0].seq - 1)
+                    .values(last_seq=batch[-1].seq, status=status)
+                )
+                if updated.rowcount != 1:
+                    raise StoreError(f"contest {contest_id!r}: the log moved on; batch refused")
+        except sa.exc.IntegrityError:
+            raise StoreError(f"contest {contest_id!r}: sequence number already taken") from None
+
+    def load(self, contest_id: str) -> Loaded:
+        """The newest snapshot and the events after it."""
+        with self.engine.connect() as db:
+            snap = db.execute(
+                snapshots.select()
+                .where(snapshots.c.contest_id == contest_id)
+                .order_by(snapshots.c.seq.desc())
+                .limit(1)
+            ).first()
+            after = snap.seq if snap else 0
+            rows = db.execute(
+                events.select()
+                .where(events.c.contest_id == contest_id)
+                .where(events.c.seq > after)
+                .order_by(events.c.seq)
+            )
+            loaded = [StoredEvent(r.seq, r.type, r.at, r.payload) for r in rows]
+        return Loaded(snapshot_seq=after, snapshot=snap.state if snap else None, events=loaded)
+
+    def events_after(self, contest_id: str, after: int, limit: int = 10_000) -> list[StoredEvent]:
+        """Events with ``seq > after``, oldest first."""
+        query = (
+            events.select()
+            .where(events.c.contest_id == contest_id)
+            .where(events.c.seq > after)
+            .order_by(events.c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as db:
+            return [StoredEvent(r.seq, r.type, r.at, r.payload) for r in db.execute(query)]
+
+    # --- teams, players, agents -----------------------------------------------------------------
+
+    def add_team(self, contest_id: str, team_id: str, name: str, join_code: str) -> None:
+        """Record a team's join code."""
+        with self.engine.begin() as db:
+            db.execute(
+                teams.insert().values(
+                    contest_id=contest_id, team_id=team_id, name=name, join_code=join_code
+                )
+            )
+
+    def teams(self, contest_id: str) -> list[dict[str, str]]:
+        """Every team of a contest with its join code."""
+        query = teams.select().where(teams.c.contest_id == contest_id).order_by(teams.c.name)
+        with self.engine.connect() as db:
+            return [
+                {"team_id": r.team_id, "name": r.name, "join_code": r.join_code}
+                for r in db.execute(query)
+            ]
+
+    def team_for_code(self, contest_id: str, join_code: str) -> str | None:
+        """The team a join code belongs to."""
+        query = sa.select(teams.c.team_id).where(
+            teams.c.contest_id == contest_id, teams.c.join_code == join_code
+        )
+        with self.engine.connect() as db:
+            return db.execute(query).scalar_one_or_none()
+
+    def add_player(
+        self,
+        contest_id: str,
+        player_id: str,
+        team_id: str,
+        display_name: str,
+        generation: str | None,
+        token_hash: str,
+        created_at: int,
+    ) -> None:
+        """Record a player and the hash of their token."""
+        with self.engine.begin() as db:
+            db.execute(
+                players.insert().values(
+                    contest_id=contest_id,
+                    player_id=player_id,
+                    team_id=team_id,
+                    display_name=display_name,
+                    generation=generation,
+                    token_hash=token_hash,
+                    created_at=created_at,
+                )
+            )
+
+    def player_for_token(self, contest_id: str, token_hash: str) -> tuple[str, str] | None:
+        """(player id, team id) of a token's hash."""
+        query = sa.select(players.c.player_id, players.c.team_id).where(
+            players.c.contest_id == contest_id, players.c.token_hash == token_hash
+        )
+        with self.engine.connect() as db:
+            row = db.execute(query).first()
+        return (row.player_id, row.team_id) if row else None
+
+    def add_agent(
+        self, contest_id: str, agent_id: str, venue: str, team_ids: str, token_hash: str
+    ) -> None:
+        """Record a venue agent and the hash of its token."""
+        with self.engine.begin() as db:
+            db.execute(
+                agents.insert().values(
+                    contest_id=contest_id,
+                    agent_id=agent_id,
+                    venue=venue,
+                    teams=team_ids,
+                    token_hash=token_hash,
+                )
+            )
+
+    def agent_for_token(self, contest_id: str, token_hash: str) -> tuple[str, str, str] | None:
+        """(agent id, venue, comma-separated team ids) of a token's hash."""
+        query = sa.select(agents.c.agent_id, agents.c.venue, agents.c.teams).where(
+            agents.c.contest_id == contest_id, agents.c.token_hash == token_hash
+        )
+        with self.engine.connect() as db:
+            row = db.execute(query).first()
+        return (row.agent_id, row.venue, row.teams) if row else None
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
