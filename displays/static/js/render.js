@@ -284,7 +284,7 @@ export function renderQuestion(view, options = {}) {
   if (!q) return;
   const question = q.question || {};
   const round = view.round;
-  root.dataset.phase = q.phase;
+  root.dataset.questionPhase = q.phase;
   root.classList.toggle("revealed", q.phase === "revealed");
   setText($("[data-round-title]", root), roundTitle(round));
   setText(
@@ -375,13 +375,16 @@ export function renderQuestion(view, options = {}) {
       $("[data-results]", reveal).replaceChildren(
         ...ids.map((id) => {
           const result = results[id];
-          const given = result.answer ? formatAnswer(result.answer.answer, question) : t("no_answer");
+          // A buzzer answer given aloud has a verdict but no tablet answer: show the verdict alone.
+          const verdict = result.verdict ? t(`verdict_${result.verdict}`) : "";
+          const given = result.answer ? formatAnswer(result.answer.answer, question) : "";
+          const shown = given && verdict ? `${given} — ${verdict}` : given || verdict || t("no_answer");
           const points = result.points ? (result.points > 0 ? `+${result.points}` : String(result.points)) : "0";
           return h(
             "tr",
             { class: result.verdict || null, data: { teamId: id } },
             h("td", { text: teamName(teams, id) }),
-            h("td", { text: result.verdict ? `${given} — ${t(`verdict_${result.verdict}`)}` : given }),
+            h("td", { text: shown }),
             h("td", { text: points }),
           );
         }),
