@@ -268,8 +268,9 @@ def test_tablet_shows_a_refused_answer_in_its_language(browser: Any, scene: Scen
 def test_tablet_with_a_revoked_token_asks_to_join_again(browser: Any, scene: Scene) -> None:
     server = FakeServer(scene)
     page = open_page(browser, server, "/play/bsq-test?lang=en")
+    saved = {"player_token": "pt_old", "team_id": "jelgava", "display_name": "A"}
     page.evaluate(
-        "localStorage.setItem('quiz.player.bsq-test', JSON.stringify({player_token: 'pt_old', team_id: 'jelgava', display_name: 'A'}))"
+        "saved => localStorage.setItem('quiz.player.bsq-test', JSON.stringify(saved))", saved
     )
     page.reload()
     expect()(page.locator("[data-join-error]")).to_have_text(catalogue("en")["conn_auth_failed"])
