@@ -31,7 +31,7 @@ from displays import STATIC_DIR, render_page
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ORIGIN = "http://quiz.test"
-PACK_MEDIA = Path(__file__).resolve().parents[2] / "content" / "packs" / "baltic-science"
+PACKS = Path(__file__).resolve().parents[2] / "content" / "packs"
 SCREENSHOTS = os.environ.get("QUIZ_SCREENSHOTS", "")
 
 
@@ -105,9 +105,8 @@ class FakeServer:
         self.http_requests.append((request.method, request.url, request.headers, path))
         if path.startswith("/static/"):
             return self._file(route, STATIC_DIR / path.removeprefix("/static/"), STATIC_DIR)
-        if path.startswith(f"/media/{self.contest_id}/"):
-            relative = path.removeprefix(f"/media/{self.contest_id}/")
-            return self._file(route, PACK_MEDIA / relative, PACK_MEDIA)
+        if path.startswith("/media/"):  # /media/<pack id>/<path in the pack>
+            return self._file(route, PACKS / path.removeprefix("/media/"), PACKS)
         if path == f"/api/contests/{self.contest_id}/join" and request.method == "POST":
             body = json.loads(request.post_data or "{}")
             team_id = self.join_codes.get(body.get("join_code", "").upper())

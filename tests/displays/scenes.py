@@ -12,6 +12,8 @@ import functools
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from content import load_pack
 from game import commands as c
 from game.engine import decide
@@ -46,8 +48,19 @@ PLAYERS = (
 
 @functools.cache
 def pack_questions() -> dict[str, Question]:
-    """The shipped pack's questions by id."""
-    return {q.id: q for q in load_pack(PACK_DIR).questions}
+    """The shipped pack's questions by id, their image paths as the server gives them.
+
+    The server rewrites a pack question's media path to ``<pack id>/<path in the pack>``, which
+    is also where it serves the image under ``/media/``.
+    """
+    pack = load_pack(PACK_DIR)
+    questions: dict[str, Question] = {}
+    for question in pack.questions:
+        if question.media is not None:
+            media = msgspec.structs.replace(question.media, path=f"{pack.id}/{question.media.path}")
+            question = msgspec.structs.replace(question, media=media)
+        questions[question.id] = question
+    return questions
 
 
 def first_of(kind: type, *, with_media: bool = False) -> Question:

@@ -79,7 +79,7 @@ def test_screen_shows_the_question_its_options_and_image_in_its_language(
     expect()(options).to_have_count(len(question.options))
     expect()(options.first).to_contain_text(question.options[0].text["lt"])
     image = page.locator("[data-media-img]")
-    expect()(image).to_have_attribute("src", "/media/bsq-test/media/astr-007.svg")
+    expect()(image).to_have_attribute("src", "/media/baltic-science/media/astr-007.svg")
     assert image.get_attribute("alt") == question.media.alt["lt"]  # type: ignore[union-attr]
     page.wait_for_function("document.querySelector('[data-media-img]').naturalWidth > 0")
     expect()(page.locator("[data-countdown]")).to_be_visible()

@@ -255,13 +255,16 @@ export function roundTitle(round) {
   return [t("round_n", { n: round.index + 1 }), title, kind].filter(Boolean).join(" · ");
 }
 
-/** Where a question's image is served from: /media/{contest_id}/{path} for pack-relative paths. */
+/**
+ * Where a question's image is served from: `/media/{media.path}`. The server gives questions
+ * taken from a pack the path `<pack id>/<path in the pack>` (e.g. `baltic-science/media/x.svg`)
+ * and serves it at `/media/<pack id>/<path in the pack>`. Absolute paths and URLs are kept.
+ */
 export function mediaUrl(media) {
   const path = media && media.path ? String(media.path) : "";
   if (!path) return "";
   if (/^(https?:)?\/\//.test(path) || path.startsWith("/")) return path;
-  const parts = path.split("/").map(encodeURIComponent).join("/");
-  return `/media/${encodeURIComponent(config.contest_id)}/${parts}`;
+  return `/media/${path.split("/").map(encodeURIComponent).join("/")}`;
 }
 
 /**
