@@ -13,9 +13,11 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# name on the command line -> (module with configure(parser), one-line help)
+# name on the command line -> (module[:function] that configures the parser, one-line help)
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "demo": ("server.demo", "play a demonstration contest between Jelgava, Liepāja and Šiauliai"),
+    "serve": ("server.serve:configure_serve", "run the contest server"),
+    "db": ("server.serve:configure_db", "database maintenance (upgrade)"),
     "content": ("content.cli", "validate, count, import and export question packs"),
     "bridge": ("circulation_bridge.cli", "check library cards against the libraries' systems"),
     "buzzers": ("buzzers.cli", "test buzzer boxes, drive their lamps, simulate a box"),
@@ -31,7 +33,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name, (module_name, help_text) in COMMAND_GROUPS.items():
         group = sub.add_parser(name, help=help_text, description=help_text)
         if name == only:
-            importlib.import_module(module_name).configure(group)
+            module, _, function = module_name.partition(":")
+            getattr(importlib.import_module(module), function or "configure")(group)
     return parser
 
 

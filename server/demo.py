@@ -1,27 +1,177 @@
-"""``quiz demo``: a demonstration contest between Jelgava, Liepāja and Šiauliai.
+"""``quiz demo``: the contest server on the embedded defaults with a ready demonstration contest.
 
-Until the server is complete this plays a scripted contest in the terminal through the real
-engine (``server.scripted_demo``) and prints what happens and the final scoreboard.
+It starts the server (SQLite in the data folder, in-process fan-out), creates through the real
+HTTP API a contest with three teams — Jelgava, Liepāja, Šiauliai — and three rounds of questions
+from the shipped pack (buzzer, all-play, estimation), and prints the URLs of the host console,
+each team's tablet page (with its join code), the big screens and the audience page. The demo
+database is started afresh on every run. ``--script`` instead plays a scripted contest in the
+terminal through the engine alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
 
 from server.scripted_demo import WORDS, play
+from server.serve import add_server_options, settings_from, uvicorn_config
+from server.settings import Settings, SettingsError
+
+TEAMS = (
+    ("jelgava", "Jelgava", "Jelgavas pilsētas bibliotēka", "#c8102e"),
+    ("liepaja", "Liepāja", "Liepājas Centrālā zinātniskā bibliotēka", "#0072ce"),
+    ("siauliai", "Šiauliai", "Šiaulių miesto savivaldybės viešoji biblioteka", "#f2a900"),
+)
+
+ROUNDS: tuple[dict[str, Any], ...] = (
+    {
+        "round_id": "buzzers",
+        "title": {"lv": "Ātrākā poga", "lt": "Greičiausias mygtukas", "en": "Fastest finger"},
+        "rules": {"kind": "buzzer"},
+        "from_pack": {
+            "pack": "baltic-science",
+            "count": 5,
+            "difficulties": [1, 2],
+            "types": ["single_choice", "true_false"],
+            "seed": 1,
+        },
+    },
+    {
+        "round_id": "all-play",
+        "title": {"lv": "Visi atbild", "lt": "Atsako visi", "en": "Everyone answers"},
+        "rules": {"kind": "all_play", "time_limit_s": 30, "speed_bonus": 5},
+        "from_pack": {
+            "pack": "baltic-science",
+            "count": 6,
+            "difficulties": [1, 2],
+            "types": [
+                "single_choice",
+                "multiple_choice",
+                "true_false",
+                "ordering",
+                "open_text",
+                "numeric",
+            ],
+            "seed": 2,
+        },
+    },
+    {
+        "round_id": "estimation",
+        "title": {"lv": "Novērtējums", "lt": "Įvertinimas", "en": "Estimation"},
+        "rules": {"kind": "estimation", "time_limit_s": 40},
+        "from_pack": {"pack": "baltic-science", "count": 3, "types": ["estimation"], "seed": 3},
+    },
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """Add the ``demo`` options."""
-    parser.add_argument("--lang", choices=sorted(WORDS), default="en", help="narration language")
-    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (server demo)")
-    parser.add_argument("--port", type=int, default=8000, help="port to serve on (server demo)")
-    parser.add_argument("--data-dir", default="data", help="folder for the demo database")
+    """Options of ``quiz demo``."""
+    add_server_options(parser)
+    parser.add_argument(
+        "--script",
+        action="store_true",
+        help="play a scripted contest in the terminal instead of serving",
+    )
+    parser.add_argument(
+        "--lang", choices=sorted(WORDS), default="en", help="language of the printed text"
+    )
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=0,
+        help="stop the server after this many seconds (default: run until Ctrl-C)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Play the scripted contest on standard output."""
-    play(sys.stdout, args.lang)
+    """Serve the demonstration contest (or play the terminal script)."""
+    if args.script:
+        play(sys.stdout, args.lang)
+        return 0
+    if not args.data_dir:
+        args.data_dir = str(Path("data") / "demo")
+    try:
+        settings = settings_from(args)
+    except SettingsError as error:
+        print(f"quiz demo: {error}")
+        return 2
+    database = settings.data_dir / "quiz.sqlite3"
+    for leftover in (
+        database,
+        database.with_suffix(".sqlite3-wal"),
+        database.with_suffix(".sqlite3-shm"),
+    ):
+        leftover.unlink(missing_ok=True)
+    return asyncio.run(_serve(settings, args.duration))
+
+
+async def _serve(settings: Settings, duration: float) -> int:
+    server = uvicorn.Server(uvicorn_config(settings))
+    task = asyncio.get_running_loop().create_task(server.serve())
+    while not server.started:
+        if task.done():
+            return 1
+        await asyncio.sleep(0.05)
+    base = f"http://{settings.host}:{settings.port}"
+    try:
+        print(await _create_demo(base, settings.public_url or base), flush=True)
+    except (httpx.HTTPError, KeyError) as error:
+        print(f"quiz demo: could not create the demo contest: {error}")
+        server.should_exit = True
+        await task
+        return 1
+    if duration:
+        await asyncio.sleep(duration)
+        server.should_exit = True
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
     return 0
+
+
+async def _create_demo(base: str, public: str) -> str:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        made = await http.post(
+            "/api/contests",
+            json={
+                "title": "Baltijas zinātnes viktorīna · Baltijos mokslo viktorina",
+                "languages": ["lv", "lt", "en"],
+                "contest_id": "demo",
+            },
+        )
+        made.raise_for_status()
+        contest = made.json()
+        contest_id, secret = contest["contest_id"], contest["host_secret"]
+        auth = {"Authorization": f"Bearer {secret}"}
+        lines = ["", "Baltic Science Quiz — demo contest is running", ""]
+        codes: list[tuple[str, str]] = []
+        for team_id, name, venue, colour in TEAMS:
+            answer = await http.post(
+                f"/api/contests/{contest_id}/teams",
+                headers=auth,
+                json={"team_id": team_id, "name": name, "venue": venue, "colour": colour},
+            )
+            answer.raise_for_status()
+            codes.append((name, answer.json()["join_code"]))
+        for round_ in ROUNDS:
+            (
+                await http.post(f"/api/contests/{contest_id}/rounds", headers=auth, json=round_)
+            ).raise_for_status()
+    lines.append(f"  Host console:  {public}/host/{contest_id}?lang=en#secret={secret}")
+    for name, code in codes:
+        lines.append(
+            f"  Tablet {name:9}: {public}/play/{contest_id}?lang=lv#code={code}"
+            f"   (join code {code})"
+        )
+    lines.append(f"  Big screen:    {public}/screen/{contest_id}?lang=lv   (lt: ?lang=lt)")
+    lines.append(f"  Audience:      {public}/watch/{contest_id}?lang=en")
+    lines.append("")
+    lines.append("  The host secret above is shown only once. Press Ctrl-C to stop.")
+    return "\n".join(lines)

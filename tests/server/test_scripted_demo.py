@@ -22,7 +22,7 @@ def test_the_demo_plays_to_the_end_in_every_language(lang):
 
 
 def test_quiz_demo_prints_the_final_scoreboard(capsys):
-    assert main(["demo", "--lang", "lv"]) == 0
+    assert main(["demo", "--script", "--lang", "lv"]) == 0
     out = capsys.readouterr().out
     assert "Galīgā kopvērtējuma tabula" in out
     assert "1. Jelgava" in out

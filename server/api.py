@@ -1,0 +1,210 @@
+"""The HTTP JSON API (docs/protocol.md §2): contests, teams, rounds, agents, joining, the log.
+
+Each handler validates its body, checks the caller (host secret as a Bearer token; the admin token
+or a loopback client for creating contests) and calls the ``ContestService``. Errors are JSON
+``{"error": {"code", "message"}}`` with a 4xx status and a stable code.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from game.errors import RuleError
+from game.views import host_view
+from server.contests import ContestService, ServiceError
+from server.runner import CommitFailed, ContestBusy, describe
+
+Handler = Callable[[Request], Awaitable[Response]]
+LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
+MAX_BODY = 2 * 1024 * 1024
+
+
+def problem(code: str, message: str, status: int) -> JSONResponse:
+    """An error response."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def bearer(request: Request) -> str | None:
+    """The Bearer token of a request."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def body_of(request: Request) -> dict[str, Any]:
+    """The JSON object body of a request; ``ServiceError`` when it is not one."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise ServiceError("message_too_large", "the request body is too large", 413)
+    try:
+        data = msgspec.json.decode(raw or b"{}")
+    except msgspec.DecodeError:
+        raise ServiceError("bad_json", "the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ServiceError("invalid_message", "the body must be a JSON object")
+    return data
+
+
+def _text(data: dict[str, Any], key: str, *, required: bool = True, limit: int = 200) -> str:
+    value = data.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise ServiceError("invalid_message", f"`{key}` must be a text of 1–{limit} characters")
+    return value.strip()
+
+
+class Api:
+    """The API's handlers, bound to one service."""
+
+    def __init__(self, service: ContestService) -> None:
+        self.service = service
+
+    def routes(self) -> list[Route]:
+        """The API's routes."""
+        h = self._guard
+        return [
+            Route("/healthz", h(self.healthz), methods=["GET"]),
+            Route("/api/contests", h(self.create_contest), methods=["POST"]),
+            Route("/api/contests/{contest_id}", h(self.contest), methods=["GET"]),
+            Route("/api/contests/{contest_id}/teams", h(self.add_team), methods=["POST"]),
+            Route("/api/contests/{contest_id}/teams", h(self.teams), methods=["GET"]),
+            Route("/api/contests/{contest_id}/rounds", h(self.add_round), methods=["POST"]),
+            Route("/api/contests/{contest_id}/agents", h(self.add_agent), methods=["POST"]),
+            Route("/api/contests/{contest_id}/join", h(self.join), methods=["POST"]),
+            Route("/api/contests/{contest_id}/events", h(self.events), methods=["GET"]),
+        ]
+
+    def _guard(self, handler: Handler) -> Handler:
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ServiceError as refused:
+                return problem(refused.code, refused.message, refused.status)
+            except (RuleError, ContestBusy, CommitFailed) as refused:
+                fields = describe(refused)
+                status = 503 if isinstance(refused, ContestBusy | CommitFailed) else 400
+                return problem(fields["code"], fields["message"], status)
+
+        return guarded
+
+    async def _host(self, request: Request) -> str:
+        contest_id = request.path_params["contest_id"]
+        self.service.runner(contest_id)
+        if not await self.service.check_host(contest_id, bearer(request)):
+            raise ServiceError("unauthorized", "the host secret is missing or wrong", 401)
+        return str(contest_id)
+
+    async def healthz(self, request: Request) -> Response:
+        from server import __version__
+
+        return JSONResponse(
+            {"status": "ok", "contests": len(self.service.runners), "version": __version__}
+        )
+
+    async def create_contest(self, request: Request) -> Response:
+        admin = self.service.settings.admin_token
+        if admin:
+            token = bearer(request) or ""
+            if not hmac.compare_digest(token.encode(), admin.encode()):
+                raise ServiceError("unauthorized", "the admin token is missing or wrong", 401)
+        elif (request.client.host if request.client else "") not in LOOPBACK:
+            raise ServiceError(
+                "forbidden",
+                "contests can be created only from this machine unless QUIZ_ADMIN_TOKEN is set",
+                403,
+            )
+        data = await body_of(request)
+        title = _text(data, "title")
+        languages = data.get("languages", ["lv", "lt", "en"])
+        if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
+            raise ServiceError("invalid_message", "`languages` must be a list of language codes")
+        contest_id = data.get("contest_id")
+        if contest_id is not None and not isinstance(contest_id, str):
+            raise ServiceError("invalid_message", "`contest_id` must be a text")
+        contest_id, secret = await self.service.create_contest(title, tuple(languages), contest_id)
+        urls = {
+            "host": f"/host/{contest_id}",
+            "display": f"/screen/{contest_id}",
+            "audience": f"/watch/{contest_id}",
+            "join": f"/play/{contest_id}",
+        }
+        return JSONResponse(
+            {"contest_id": contest_id, "host_secret": secret, "urls": urls}, status_code=201
+        )
+
+    async def contest(self, request: Request) -> Response:
+        contest_id = await self._host(request)
+        state = self.service.runner(contest_id).state
+        return JSONResponse(host_view(state))
+
+    async def add_team(self, request: Request) -> Response:
+        contest_id = await self._host(request)
+        data = await body_of(request)
+        team_id = data.get("team_id")
+        if team_id is not None and not isinstance(team_id, str):
+            raise ServiceError("invalid_message", "`team_id` must be a text")
+        colour = data.get("colour", "#3366cc")
+        if not isinstance(colour, str):
+            raise ServiceError("invalid_message", "`colour` must look like #1a2b3c")
+        team_id, code = await self.service.add_team(
+            contest_id,
+            _text(data, "name", limit=100),
+            _text(data, "venue", required=False, limit=100) or _text(data, "name", limit=100),
+            colour,
+            team_id,
+        )
+        return JSONResponse({"team_id": team_id, "join_code": code}, status_code=201)
+
+    async def teams(self, request: Request) -> Response:
+        contest_id = await self._host(request)
+        return JSONResponse({"teams": await self.service.teams(contest_id)})
+
+    async def add_round(self, request: Request) -> Response:
+        contest_id = await self._host(request)
+        index, round_id, count = await self.service.add_round(contest_id, await body_of(request))
+        return JSONResponse(
+            {"round_index": index, "round_id": round_id, "questions": count}, status_code=201
+        )
+
+    async def add_agent(self, request: Request) -> Response:
+        contest_id = await self._host(request)
+        data = await body_of(request)
+        teams = data.get("teams")
+        if not isinstance(teams, list) or not all(isinstance(t, str) for t in teams):
+            raise ServiceError("invalid_message", "`teams` must be a list of team ids")
+        agent_id, token = await self.service.add_agent(
+            contest_id, _text(data, "venue", limit=100), teams
+        )
+        return JSONResponse({"agent_id": agent_id, "agent_token": token}, status_code=201)
+
+    async def join(self, request: Request) -> Response:
+        contest_id = request.path_params["contest_id"]
+        data = await body_of(request)
+        generation = data.get("generation")
+        if generation is not None and not isinstance(generation, str):
+            raise ServiceError("invalid_message", "`generation` must be a text")
+        player_id, team_id, token = await self.service.join(
+            contest_id,
+            _text(data, "join_code", limit=32),
+            _text(data, "display_name", limit=40),
+            generation or None,
+        )
+        return JSONResponse(
+            {"player_id": player_id, "team_id": team_id, "player_token": token}, status_code=201
+        )
+
+    async def events(self, request: Request) -> Response:
+        contest_id = await self._host(request)
+        try:
+            after = int(request.query_params.get("after", "0"))
+        except ValueError:
+            raise ServiceError("invalid_message", "`after` must be a whole number") from None
+        return JSONResponse({"events": await self.service.events(contest_id, after)})

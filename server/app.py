@@ -1,0 +1,102 @@
+"""``create_app(settings)``: the Starlette application and its lifespan.
+
+Nothing connects at import or in ``create_app``: the database is migrated and live contests are
+recovered when the lifespan starts; the clock-sync pinger is a lifespan task; on shutdown uvicorn
+closes the WebSockets (1001/1012), the runners stop and the database is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+
+from displays import STATIC_DIR, render_page
+from displays.pages import PageKind
+from server.api import Api
+from server.contests import ContestService
+from server.settings import Settings
+from server.ws import pinger, serve
+
+log = logging.getLogger(__name__)
+
+PAGES: dict[str, PageKind] = {
+    "host": "host",
+    "play": "tablet",
+    "screen": "screen",
+    "watch": "audience",
+}
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Build the application for ``settings``."""
+    service = ContestService(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await service.start()
+        ping_task = asyncio.get_running_loop().create_task(pinger(service), name="pinger")
+        try:
+            yield
+        finally:
+            ping_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ping_task
+            await service.stop()
+
+    def language(request: Request) -> str:
+        lang = request.query_params.get("lang", settings.default_lang)
+        return lang if lang in ("lv", "lt", "en") else settings.default_lang
+
+    def page_for(kind: PageKind) -> Callable[[Request], Awaitable[Response]]:
+        async def page(request: Request) -> Response:
+            return await render(kind, request)
+
+        return page
+
+    async def render(kind: PageKind, request: Request) -> Response:
+        contest_id = request.path_params["contest_id"]
+        runner = service.runners.get(contest_id)
+        if runner is None:
+            html = render_page("index", contest_id="", lang=language(request))
+            return HTMLResponse(html, status_code=404)
+        html = render_page(
+            kind,
+            contest_id=contest_id,
+            lang=language(request),
+            contest_title=runner.state.title,
+        )
+        return HTMLResponse(html)
+
+    async def index(request: Request) -> Response:
+        return HTMLResponse(render_page("index", contest_id="", lang=language(request)))
+
+    async def media(request: Request) -> Response:
+        found = service.media_file(request.path_params["path"])
+        if found is None:
+            return Response("not found", status_code=404)
+        return FileResponse(found, headers={"Cache-Control": "public, max-age=3600"})
+
+    async def websocket(websocket: WebSocket) -> None:
+        await serve(websocket, service)
+
+    routes = [
+        *Api(service).routes(),
+        Route("/", index),
+        *(Route(f"/{path}/{{contest_id:str}}", page_for(kind)) for path, kind in PAGES.items()),
+        Route("/media/{path:path}", media),
+        WebSocketRoute("/ws/{contest_id:str}", websocket),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.service = service
+    app.state.settings = settings
+    return app

@@ -1,0 +1,335 @@
+"""The contest service: creates contests, owns their runners, authenticates clients, recovers.
+
+Theory of operation
+-------------------
+One ``ContestService`` lives in the app's lifespan. On ``start`` it migrates the database and
+rebuilds every contest that has not finished from its snapshot and event log, re-arming its
+timers (crash recovery). Each live contest has a ``ContestRunner`` (the single writer) and a
+``ContestHub`` (fan-out). Everything that changes a contest — setup from the HTTP API included —
+goes through the runner as engine commands, so the event log stays the one source of truth.
+
+Secrets: a host secret, player token or agent token is random (``secrets``), handed out once, and
+stored only as a SHA-256 hash; comparisons use the hash. Nothing here logs a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import string
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from game import commands as c
+from game.model import Generation, Round, Rules
+from game.questions import Question
+from game.state import ContestState
+from server.clock import ContestClock
+from server.hub import Connection, ContestHub
+from server.packs import PackError, PackLibrary
+from server.runner import ContestRunner, restore
+from server.settings import Settings
+from server.store import ContestRow, Store, StoreError
+
+log = logging.getLogger(__name__)
+
+GENERATIONS = ("child", "teen", "adult", "senior")
+
+
+class ServiceError(Exception):
+    """A request the service refuses; ``code`` is stable, ``status`` the HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a secret or token."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret(prefix: str) -> str:
+    """A fresh random secret with a readable prefix (``hs_``, ``pt_``, ``at_``)."""
+    return f"{prefix}_{secrets.token_urlsafe(24)}"
+
+
+def new_join_code(name: str) -> str:
+    """A join code players can type: three letters of the team and four digits."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
+    letters = "".join(ch for ch in folded if ch in string.ascii_uppercase)[:3] or "TEAM"
+    return f"{letters.ljust(3, 'X')}-{secrets.randbelow(9000) + 1000}"
+
+
+@dataclass(frozen=True)
+class PlayerIdentity:
+    player_id: str
+    team_id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class AgentIdentity:
+    agent_id: str
+    venue: str
+    teams: frozenset[str]
+
+
+class ContestService:
+    """All live contests of this server process."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store or Store(settings.effective_database_url)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self.clock = ContestClock()
+        self.packs = PackLibrary(settings.packs)
+        self.runners: dict[str, ContestRunner] = {}
+        self.hubs: dict[str, ContestHub] = {}
+        self.connections: set[Connection] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # --- lifespan ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Migrate the database and recover every live contest."""
+        self._loop = asyncio.get_running_loop()
+        await self._db(self.store.upgrade)
+        for contest_id in await self._db(self.store.live_contests):
+            loaded = await self._db(self.store.load, contest_id)
+            state = restore(loaded.snapshot, [e.payload for e in loaded.events])
+            self._launch(contest_id, state)
+            log.info("contest %s recovered at seq %d", contest_id, state.version)
+
+    async def stop(self) -> None:
+        """Stop every runner and release the database."""
+        for runner in list(self.runners.values()):
+            await runner.stop()
+        self.runners.clear()
+        self.executor.shutdown(wait=True)
+        self.store.close()
+
+    async def _db(self, fn: Any, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, lambda: fn(*args))
+
+    def _launch(self, contest_id: str, state: ContestState) -> ContestRunner:
+        loop = asyncio.get_running_loop()
+        hub = ContestHub(contest_id, loop.time)
+        runner = ContestRunner(
+            contest_id,
+            state,
+            store=self.store,
+            executor=self.executor,
+            hub=hub,
+            clock=self.clock,
+            snapshot_every=self.settings.snapshot_every,
+        )
+        self.hubs[contest_id] = hub
+        self.runners[contest_id] = runner
+        runner.start()
+        return runner
+
+    def runner(self, contest_id: str) -> ContestRunner:
+        """The runner of a live contest; ``ServiceError`` 404 when there is none."""
+        runner = self.runners.get(contest_id)
+        if runner is None:
+            raise ServiceError("contest_not_found", f"no contest {contest_id!r}", 404)
+        return runner
+
+    # --- contests ---------------------------------------------------------------------------------
+
+    async def create_contest(
+        self, title: str, languages: tuple[str, ...], contest_id: str | None = None
+    ) -> tuple[str, str]:
+        """Create a contest; returns (contest id, host secret — shown only now)."""
+        contest_id = contest_id or f"c-{secrets.token_hex(4)}"
+        secret = new_secret("hs")
+        row = ContestRow(
+            contest_id, title.strip()[:200], "setup", hash_secret(secret), self.clock.now_us(), 0
+        )
+        command = c.CreateContest(
+            at=0, contest_id=contest_id, title=title, languages=languages, seed=secrets.randbits(31)
+        )
+        # validate with the engine before anything is stored
+        from game.engine import decide
+
+        decide(ContestState(), command)
+        try:
+            await self._db(self.store.create_contest, row)
+        except StoreError as taken:
+            raise ServiceError("duplicate_id", str(taken), 409) from None
+        runner = self._launch(contest_id, ContestState())
+        await runner.submit(command)
+        return contest_id, secret
+
+    async def check_host(self, contest_id: str, secret: str | None) -> bool:
+        """Whether ``secret`` is the contest's host secret."""
+        if not secret:
+            return False
+        row = await self._db(self.store.contest, contest_id)
+        return row is not None and secrets.compare_digest(row.host_secret_hash, hash_secret(secret))
+
+    async def add_team(
+        self, contest_id: str, name: str, venue: str, colour: str, team_id: str | None
+    ) -> tuple[str, str]:
+        """Add a team; returns (team id, join code)."""
+        runner = self.runner(contest_id)
+        team_id = team_id or _slug(name) or f"t{len(runner.state.teams) + 1}"
+        await runner.submit(c.AddTeam(at=0, team_id=team_id, name=name, venue=venue, colour=colour))
+        for _ in range(20):
+            code = new_join_code(name)
+            try:
+                await self._db(self.store.add_team, contest_id, team_id, name, code)
+                return team_id, code
+            except Exception:  # a join code already taken: draw again
+                continue
+        raise ServiceError("internal_error", "could not draw a free join code", 500)
+
+    async def teams(self, contest_id: str) -> list[dict[str, Any]]:
+        """Every team with its join code, for the host."""
+        runner = self.runner(contest_id)
+        codes = {t["team_id"]: t["join_code"] for t in await self._db(self.store.teams, contest_id)}
+        return [
+            {**msgspec.to_builtins(team), "team_id": team.id, "join_code": codes.get(team.id)}
+            for team in runner.state.teams.values()
+        ]
+
+    async def add_round(self, contest_id: str, body: dict[str, Any]) -> tuple[int, str, int]:
+        """Add a round from inline questions or a pack; returns (index, id, question count)."""
+        runner = self.runner(contest_id)
+        try:
+            rules = msgspec.convert(body.get("rules") or {"kind": "all_play"}, type=Rules)
+            title = msgspec.convert(body.get("title") or {}, type=dict[str, str])
+        except msgspec.ValidationError as error:
+            raise ServiceError("invalid_message", f"rules: {error}") from None
+        if "questions" in body:
+            try:
+                questions = msgspec.convert(body["questions"], type=tuple[Question, ...])
+            except msgspec.ValidationError as error:
+                raise ServiceError("invalid_message", f"questions: {error}") from None
+        elif isinstance(body.get("from_pack"), dict):
+            try:
+                questions = await self._db(self.packs.select, body["from_pack"])
+            except PackError as error:
+                raise ServiceError(error.code, error.message) from None
+        else:
+            raise ServiceError("invalid_message", "give `questions` or `from_pack`")
+        round_id = str(body.get("round_id") or f"r{len(runner.state.rounds) + 1}")
+        if not title:
+            title = {lang: round_id for lang in runner.state.languages}
+        round_ = Round(id=round_id, title=title, rules=rules, questions=questions)
+        await runner.submit(c.AddRound(at=0, round=round_))
+        return len(runner.state.rounds) - 1, round_id, len(questions)
+
+    async def tiebreak_question(self, contest_id: str) -> Question:
+        """An unused single-choice or true/false question for a tie-break."""
+        state = self.runner(contest_id).state
+        used = {q.id for r in state.rounds for q in r.questions}
+        question: Question | None = await self._db(
+            self.packs.tiebreak, used, state.seed + len(state.rounds)
+        )
+        if question is None:
+            raise ServiceError("no_question", "no unused question is left for a tie-break")
+        return question
+
+    # --- players and agents ---------------------------------------------------------------------
+
+    async def join(
+        self, contest_id: str, join_code: str, display_name: str, generation: str | None
+    ) -> tuple[str, str, str]:
+        """A player joins with a join code; returns (player id, team id, player token)."""
+        runner = self.runner(contest_id)
+        team_id = await self._db(self.store.team_for_code, contest_id, join_code.strip().upper())
+        if team_id is None:
+            raise ServiceError("bad_join_code", "this join code is not valid", 403)
+        if generation is not None and generation not in GENERATIONS:
+            raise ServiceError("invalid_message", f"generation must be one of {GENERATIONS}")
+        gen: Generation | None = generation  # type: ignore[assignment]
+        player_id = f"p-{secrets.token_hex(4)}"
+        await runner.submit(
+            c.AddPlayer(
+                at=0,
+                player_id=player_id,
+                team_id=team_id,
+                display_name=display_name,
+                generation=gen,
+            )
+        )
+        token = new_secret("pt")
+        await self._db(
+            self.store.add_player,
+            contest_id,
+            player_id,
+            team_id,
+            display_name.strip(),
+            generation,
+            hash_secret(token),
+            self.clock.now_us(),
+        )
+        return player_id, team_id, token
+
+    async def player_for_token(self, contest_id: str, token: str | None) -> PlayerIdentity | None:
+        """The player a token belongs to (if they are still in the contest)."""
+        if not token:
+            return None
+        found = await self._db(self.store.player_for_token, contest_id, hash_secret(token))
+        if found is None:
+            return None
+        player = self.runner(contest_id).state.players.get(found[0])
+        if player is None:
+            return None
+        return PlayerIdentity(player.id, player.team_id, player.display_name)
+
+    async def add_agent(self, contest_id: str, venue: str, teams: list[str]) -> tuple[str, str]:
+        """Create a venue agent; returns (agent id, agent token)."""
+        state = self.runner(contest_id).state
+        unknown = [t for t in teams if t not in state.teams]
+        if unknown or not teams:
+            raise ServiceError("unknown_team", f"unknown teams: {unknown or 'none given'}")
+        agent_id = f"ag-{secrets.token_hex(3)}"
+        token = new_secret("at")
+        await self._db(
+            self.store.add_agent, contest_id, agent_id, venue, ",".join(teams), hash_secret(token)
+        )
+        return agent_id, token
+
+    async def agent_for_token(self, contest_id: str, token: str | None) -> AgentIdentity | None:
+        """The agent a token belongs to."""
+        if not token:
+            return None
+        found = await self._db(self.store.agent_for_token, contest_id, hash_secret(token))
+        if found is None:
+            return None
+        return AgentIdentity(found[0], found[1], frozenset(found[2].split(",")))
+
+    async def events(self, contest_id: str, after: int) -> list[dict[str, Any]]:
+        """The event log after ``after``, for exports and disputes."""
+        self.runner(contest_id)
+        rows = await self._db(self.store.events_after, contest_id, after)
+        return [
+            {"seq": r.seq, "type": r.type, "at": r.at, "event": msgspec.json.decode(r.payload)}
+            for r in rows
+        ]
+
+    async def contest_count(self) -> int:
+        """How many contests the database holds."""
+        return int(await self._db(self.store.count_contests))
+
+    def media_file(self, path: str) -> Path | None:
+        """The file behind a question's media URL path (``<pack>/media/<file>``)."""
+        return self.packs.media_file(path)
+
+
+def _slug(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return "".join(ch if ch.isalnum() else "-" for ch in folded).strip("-")[:40]

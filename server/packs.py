@@ -1,0 +1,132 @@
+"""The question packs this server offers: the shipped pack plus any folders in ``QUIZ_PACKS``.
+
+Packs are loaded lazily, once, with ``content.load_pack`` (a broken pack is a clear error naming
+its problems). Questions taken from a pack get their media path rewritten to
+``<pack id>/<path in the pack>``, which is also the URL path under ``/media/`` that serves it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from content import Pack, PackInvalid, load_pack
+from game.questions import Question, SingleChoice, TrueFalse, type_tag
+
+SHIPPED = Path(__file__).resolve().parent.parent / "content" / "packs"
+
+
+class PackError(Exception):
+    """A pack request the server cannot satisfy; ``code`` is stable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class PackLibrary:
+    """Packs by id, loaded on first use."""
+
+    def __init__(self, extra: Iterable[Path] = ()) -> None:
+        self._folders = [*extra, SHIPPED]
+        self._packs: dict[str, Pack] | None = None
+
+    def packs(self) -> dict[str, Pack]:
+        """Every pack, by id."""
+        if self._packs is None:
+            found: dict[str, Pack] = {}
+            for folder in self._folders:
+                candidates = (
+                    [folder]
+                    if (folder / "pack.yaml").exists()
+                    else sorted(p for p in folder.glob("*") if (p / "pack.yaml").exists())
+                )
+                for path in candidates:
+                    try:
+                        pack = load_pack(path)
+                    except PackInvalid as broken:
+                        raise PackError(
+                            "invalid_pack", f"pack {path} is invalid: {broken}"
+                        ) from None
+                    found.setdefault(pack.id, pack)
+            self._packs = found
+        return self._packs
+
+    def pack(self, pack_id: str) -> Pack:
+        """One pack; ``PackError`` when unknown."""
+        pack = self.packs().get(pack_id)
+        if pack is None:
+            raise PackError("unknown_pack", f"no question pack {pack_id!r}")
+        return pack
+
+    def select(self, request: dict[str, Any]) -> tuple[Question, ...]:
+        """Questions for a round: by ``ids``, or ``count`` drawn by filters and ``seed``."""
+        pack = self.pack(str(request.get("pack", "")))
+        by_id = {q.id: q for q in pack.questions}
+        if "ids" in request:
+            ids = request["ids"]
+            if not isinstance(ids, list) or not ids:
+                raise PackError("invalid_message", "`ids` must be a non-empty list")
+            missing = [i for i in ids if i not in by_id]
+            if missing:
+                raise PackError("unknown_question", f"not in pack {pack.id!r}: {missing}")
+            chosen = [by_id[i] for i in ids]
+        else:
+            pool = [q for q in pack.questions if _matches(q, request)]
+            count = request.get("count", 10)
+            if not isinstance(count, int) or count < 1:
+                raise PackError("invalid_message", "`count` must be a positive whole number")
+            if len(pool) < count:
+                raise PackError(
+                    "not_enough_questions", f"only {len(pool)} questions match; asked for {count}"
+                )
+            seed = request.get("seed", 0)
+            chosen = random.Random(seed).sample(pool, count)
+        return tuple(self._prefixed(pack, q) for q in chosen)
+
+    def tiebreak(self, used: set[str], seed: int) -> Question | None:
+        """An unused single-choice or true/false question of any pack, chosen by ``seed``."""
+        for pack in self.packs().values():
+            pool = [
+                q
+                for q in pack.questions
+                if isinstance(q, SingleChoice | TrueFalse) and q.id not in used
+            ]
+            if pool:
+                return self._prefixed(pack, random.Random(seed).choice(pool))
+        return None
+
+    def media_file(self, url_path: str) -> Path | None:
+        """The file behind ``/media/<pack id>/<path>``; ``None`` when unknown or outside it."""
+        pack_id, _, rest = url_path.partition("/")
+        pack = self.packs().get(pack_id)
+        if pack is None or not rest:
+            return None
+        root = pack.root.resolve()
+        candidate = (root / rest).resolve()
+        if root not in candidate.parents or not candidate.is_file():
+            return None
+        return candidate
+
+    @staticmethod
+    def _prefixed(pack: Pack, question: Question) -> Question:
+        if question.media is None:
+            return question
+        media = msgspec.structs.replace(question.media, path=f"{pack.id}/{question.media.path}")
+        return msgspec.structs.replace(question, media=media)
+
+
+def _matches(question: Question, request: dict[str, Any]) -> bool:
+    topics = request.get("topics")
+    difficulties = request.get("difficulties")
+    types = request.get("types")
+    return (
+        (not topics or question.topic in topics)
+        and (not difficulties or question.difficulty in difficulties)
+        and (not types or type_tag(question) in types)
+    )

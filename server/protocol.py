@@ -1,0 +1,212 @@
+"""WebSocket messages (docs/protocol.md), validated once at the edge.
+
+Theory of operation
+-------------------
+``parse(raw, role)`` turns one inbound frame into a typed, frozen message or raises
+``ProtocolError`` with a stable code: ``bad_json`` (not JSON), ``invalid_message`` (missing or
+mistyped fields, with msgspec's explanation), ``unknown_type``, ``forbidden`` (the role may not send
+it). Host commands become the engine's own command structs, with ``at`` left for the runner to set.
+Nothing deeper in the server handles raw dicts.
+
+Outbound messages are small helpers returning encoded bytes, so each is encoded exactly once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+from game import commands as c
+from game.questions import Answer, Question
+
+Role = Literal["host", "player", "display", "audience", "agent"]
+MessageId = int | str
+
+# --- close codes (docs/protocol.md §4) -----------------------------------------------------------
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
+CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL = 1011
+CLOSE_NO_HELLO = 4000
+CLOSE_UNAUTHORIZED = 4001
+CLOSE_ORIGIN = 4003
+CLOSE_NO_CONTEST = 4004
+CLOSE_TOO_SLOW = 4008
+CLOSE_ABUSE = 4029
+
+
+class ProtocolError(Exception):
+    """A client message the server refuses; ``code`` is stable and sent back."""
+
+    def __init__(self, code: str, message: str, message_id: MessageId | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.message_id = message_id
+
+
+class Hello(msgspec.Struct, frozen=True, kw_only=True, tag="hello"):
+    role: Role
+    secret: str | None = None
+    token: str | None = None
+    lang: str | None = None
+    delay: float | None = None
+    last_seq: int | None = None
+
+
+class CommandMessage(msgspec.Struct, frozen=True, kw_only=True, tag="command"):
+    id: MessageId
+    command: dict[str, Any]
+
+
+class BuzzMessage(msgspec.Struct, frozen=True, kw_only=True, tag="buzz"):
+    id: MessageId
+    pressed_at: float
+
+
+class AnswerMessage(msgspec.Struct, frozen=True, kw_only=True, tag="answer"):
+    id: MessageId
+    answer: Answer
+
+
+class PressMessage(msgspec.Struct, frozen=True, kw_only=True, tag="press"):
+    id: MessageId
+    team_id: str
+    pressed_at: float
+    bound: float = 0.0
+    channel: int | None = None
+    box: str | None = None
+
+
+class Pong(msgspec.Struct, frozen=True, kw_only=True, tag="pong"):
+    id: int
+    t0: float
+    t1: float
+    t2: float
+
+
+class TimeRequest(msgspec.Struct, frozen=True, kw_only=True, tag="time"):
+    id: MessageId
+
+
+ClientMessage = (
+    Hello | CommandMessage | BuzzMessage | AnswerMessage | PressMessage | Pong | TimeRequest
+)
+
+_TYPES: dict[str, type[Any]] = {
+    "hello": Hello,
+    "command": CommandMessage,
+    "buzz": BuzzMessage,
+    "answer": AnswerMessage,
+    "press": PressMessage,
+    "pong": Pong,
+    "time": TimeRequest,
+}
+
+ALLOWED: dict[str, frozenset[str]] = {
+    "host": frozenset({"command", "time", "pong"}),
+    "player": frozenset({"buzz", "answer", "pong", "time"}),
+    "agent": frozenset({"press", "pong", "time"}),
+    "display": frozenset({"time"}),
+    "audience": frozenset({"time"}),
+}
+
+# Host commands a client may send over the WebSocket (setup goes through the HTTP API).
+WS_HOST_COMMANDS: dict[str, type[Any]] = {
+    "start_contest": c.StartContest,
+    "start_round": c.StartRound,
+    "show_question": c.ShowQuestion,
+    "open_buzzers": c.OpenBuzzers,
+    "lock_answers": c.LockAnswers,
+    "judge": c.Judge,
+    "undo_judgement": c.UndoJudgement,
+    "reveal": c.Reveal,
+    "next_question": c.NextQuestion,
+    "skip_question": c.SkipQuestion,
+    "end_round": c.EndRound,
+    "pause": c.Pause,
+    "resume": c.Resume,
+    "adjust_score": c.AdjustScore,
+    "start_tiebreak": c.StartTieBreak,
+    "end_contest": c.EndContest,
+    "remove_player": c.RemovePlayer,
+}
+
+_decoder = msgspec.json.Decoder()
+
+
+class TieBreakRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """``start_tiebreak`` without a question: the server picks one from the contest's reserve."""
+
+    question: Question | None = None
+
+
+def parse(raw: str | bytes, role: Role | None) -> ClientMessage:
+    """Decode and validate one client frame of a ``role`` connection (``None``: before hello)."""
+    try:
+        data = _decoder.decode(raw)
+    except msgspec.DecodeError:
+        raise ProtocolError("bad_json", "the message is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("invalid_message", "a message must be a JSON object")
+    message_id = data.get("id") if isinstance(data.get("id"), int | str) else None
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError("invalid_message", "the message has no `type`", message_id)
+    cls = _TYPES.get(kind)
+    if cls is None:
+        raise ProtocolError("unknown_type", f"unknown message type {kind!r}", message_id)
+    if role is None and kind != "hello":
+        raise ProtocolError("hello_required", "send hello first", message_id)
+    if role is not None and kind == "hello":
+        raise ProtocolError("already_hello", "hello was already sent", message_id)
+    if role is not None and kind not in ALLOWED[role]:
+        raise ProtocolError("forbidden", f"a {role} may not send {kind!r}", message_id)
+    body = {k: v for k, v in data.items() if k != "type"}
+    try:
+        message: ClientMessage = msgspec.convert(body, type=cls)
+    except msgspec.ValidationError as error:
+        raise ProtocolError("invalid_message", str(error), message_id) from None
+    return message
+
+
+def host_command(message: CommandMessage) -> c.Command | TieBreakRequest:
+    """The engine command a host message asks for (``at`` is set later by the runner)."""
+    body = dict(message.command)
+    kind = body.pop("type", None)
+    if not isinstance(kind, str):
+        raise ProtocolError("invalid_message", "the command has no `type`", message.id)
+    cls = WS_HOST_COMMANDS.get(kind)
+    if cls is None:
+        raise ProtocolError("unknown_type", f"unknown command {kind!r}", message.id)
+    try:
+        if cls is c.StartTieBreak and "question" not in body:
+            return msgspec.convert(body, type=TieBreakRequest)
+        command: c.Command = msgspec.convert({**body, "at": 0}, type=cls)
+    except msgspec.ValidationError as error:
+        raise ProtocolError("invalid_message", f"command {kind!r}: {error}", message.id) from None
+    return command
+
+
+# --- outbound -------------------------------------------------------------------------------------
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """Encode one outbound message."""
+    return _encoder.encode(message)
+
+
+def error(code: str, message: str, message_id: MessageId | None = None) -> bytes:
+    """An ``error`` message."""
+    body: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if message_id is not None:
+        body["id"] = message_id
+    return encode(body)
+
+
+def ack(message_id: MessageId, seq: int) -> bytes:
+    """An ``ack`` message."""
+    return encode({"type": "ack", "id": message_id, "seq": seq})

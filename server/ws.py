@@ -1,0 +1,363 @@
+"""The WebSocket endpoint: hello and auth, per-connection sender, limits, commands, clock sync.
+
+Theory of operation (docs/protocol.md)
+--------------------------------------
+A connection lives in ``serve``: the Origin is checked before the upgrade; the first frame must be
+a valid ``hello`` with a working credential; then the connection is attached to its contest's hub
+(which queues what it missed, or a snapshot) and a sender task drains its queue. The receive loop
+enforces the size limit and a token-bucket rate limit, parses each frame into a typed message
+(``server.protocol``) and turns it into an engine command for the contest's runner. Every refusal
+is an ``error`` message with a stable code; a client that keeps misbehaving is closed (4029).
+
+Clock sync: the service pings every player and agent connection about once a second (a marker in
+the queue; the sender stamps ``t0`` when it actually sends), pongs feed the connection's
+``ClockEstimator``, and buzzes are mapped to server time with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from game import commands as c
+from game.errors import RuleError
+from server import protocol as p
+from server.clock import UNSYNCED_BOUND_MS
+from server.contests import ContestService, ServiceError
+from server.hub import PING, Connection
+from server.runner import CommitFailed, ContestBusy, describe
+
+log = logging.getLogger(__name__)
+
+MAX_STRIKES = 50
+
+
+class RateLimiter:
+    """A token bucket: ``rate`` messages per second, bursts of up to ``rate``."""
+
+    def __init__(self, rate: float, now: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.updated = now
+
+    def allow(self, now: float) -> bool:
+        """Take one token if there is one."""
+        self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def origin_allowed(websocket: WebSocket, allowed: tuple[str, ...]) -> bool:
+    """Same-origin browsers, listed origins and non-browser clients (no Origin) may connect."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    origin = origin.rstrip("/")
+    host = websocket.headers.get("host", "")
+    own = {f"http://{host}", f"https://{host}"}
+    return origin in own or origin in allowed
+
+
+async def serve(websocket: WebSocket, service: ContestService) -> None:
+    """Handle one WebSocket connection from handshake to close."""
+    settings = service.settings
+    contest_id = websocket.path_params["contest_id"]
+    if not origin_allowed(websocket, settings.allowed_origins):
+        await websocket.close(code=p.CLOSE_ORIGIN)  # before accept: HTTP 403
+        return
+    await websocket.accept()
+    hub = service.hubs.get(contest_id)
+    if hub is None or contest_id not in service.runners:
+        await _send_and_close(
+            websocket, p.error("contest_not_found", "no such contest"), p.CLOSE_NO_CONTEST
+        )
+        return
+    conn = await _hello(websocket, service, contest_id)
+    if conn is None:
+        return
+    hub.attach(conn, conn.last_seq)
+    service.connections.add(conn)
+    sender = asyncio.get_running_loop().create_task(
+        _sender(websocket, conn, service), name=f"ws-sender:{contest_id}"
+    )
+    try:
+        await _receive_loop(websocket, conn, service)
+    finally:
+        hub.detach(conn)
+        service.connections.discard(conn)
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await sender
+
+
+async def _send_and_close(websocket: WebSocket, text: bytes, code: int) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.send_text(text.decode())
+        await websocket.close(code=code)
+
+
+async def _hello(
+    websocket: WebSocket, service: ContestService, contest_id: str
+) -> Connection | None:
+    settings = service.settings
+    try:
+        raw = await asyncio.wait_for(websocket.receive_text(), settings.hello_timeout)
+    except (TimeoutError, WebSocketDisconnect, RuntimeError, KeyError):
+        with contextlib.suppress(Exception):
+            await websocket.close(code=p.CLOSE_NO_HELLO)
+        return None
+    try:
+        hello = p.parse(raw, None)
+    except p.ProtocolError as refused:
+        await _send_and_close(websocket, p.error(refused.code, refused.message), p.CLOSE_NO_HELLO)
+        return None
+    assert isinstance(hello, p.Hello)
+    conn = Connection(
+        role=hello.role,
+        contest_id=contest_id,
+        queue_size=settings.send_queue,
+        lang=hello.lang,
+        last_seq=hello.last_seq,
+    )
+    welcome: dict[str, Any] = {"type": "welcome", "role": hello.role, "contest_id": contest_id}
+    if hello.role == "host":
+        if not await service.check_host(contest_id, hello.secret):
+            await _send_and_close(
+                websocket, p.error("unauthorized", "wrong host secret"), p.CLOSE_UNAUTHORIZED
+            )
+            return None
+    elif hello.role == "player":
+        player = await service.player_for_token(contest_id, hello.token)
+        if player is None:
+            await _send_and_close(
+                websocket, p.error("unauthorized", "unknown player token"), p.CLOSE_UNAUTHORIZED
+            )
+            return None
+        conn.team_id, conn.player_id, conn.display_name = (
+            player.team_id,
+            player.player_id,
+            player.display_name,
+        )
+        welcome.update(team_id=player.team_id, player_id=player.player_id)
+    elif hello.role == "agent":
+        agent = await service.agent_for_token(contest_id, hello.token)
+        if agent is None:
+            await _send_and_close(
+                websocket, p.error("unauthorized", "unknown agent token"), p.CLOSE_UNAUTHORIZED
+            )
+            return None
+        conn.agent_id, conn.agent_teams = agent.agent_id, agent.teams
+        welcome.update(agent_id=agent.agent_id, teams=sorted(agent.teams))
+    elif hello.role == "audience":
+        conn.delay = max(settings.audience_delay, min(600.0, max(0.0, hello.delay or 0.0)))
+        welcome["delay"] = conn.delay
+    runner = service.runners[contest_id]
+    welcome.update(
+        seq=runner.seq,
+        server_time=service.clock.now_ms(),
+        ping_interval=int(settings.ping_interval * 1000),
+        limits={
+            "max_message_bytes": settings.max_message_bytes,
+            "messages_per_second": settings.rate_limit,
+        },
+    )
+    if hello.lang:
+        welcome["lang"] = hello.lang
+    try:
+        await websocket.send_text(p.encode(welcome).decode())
+    except Exception:
+        return None
+    return conn
+
+
+async def _sender(websocket: WebSocket, conn: Connection, service: ContestService) -> None:
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            get = asyncio.ensure_future(conn.queue.get())
+            woke = asyncio.ensure_future(conn.wake.wait())
+            done, _ = await asyncio.wait({get, woke}, return_when=asyncio.FIRST_COMPLETED)
+            if get not in done:
+                get.cancel()
+            woke.cancel()
+            if conn.overflowed:
+                await websocket.close(code=p.CLOSE_TOO_SLOW)
+                return
+            release_at, text = get.result()
+            wait = release_at - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if text == PING:
+                ping_id = next(conn.ping_ids)
+                t0 = service.clock.now_ms()
+                conn.pending_pings[ping_id] = t0
+                if len(conn.pending_pings) > 8:
+                    conn.pending_pings.pop(min(conn.pending_pings))
+                text = p.encode({"type": "ping", "id": ping_id, "t0": t0}).decode()
+            await websocket.send_text(text)
+    except (WebSocketDisconnect, RuntimeError, ConnectionError):
+        return
+
+
+async def _receive_loop(websocket: WebSocket, conn: Connection, service: ContestService) -> None:
+    settings = service.settings
+    loop = asyncio.get_running_loop()
+    limiter = RateLimiter(settings.rate_limit, loop.time())
+    strikes = 0
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        raw = message.get("text")
+        if raw is None:
+            raw_bytes = message.get("bytes") or b""
+            size = len(raw_bytes)
+            raw = raw_bytes
+        else:
+            size = len(raw.encode())
+        if size > settings.max_message_bytes:
+            await _send_and_close(
+                websocket, p.error("message_too_large", "message too large"), p.CLOSE_TOO_BIG
+            )
+            return
+        arrived_us = service.clock.now_us()
+        try:
+            parsed = p.parse(raw, conn.role)
+            if not isinstance(parsed, p.Pong) and not limiter.allow(loop.time()):
+                raise p.ProtocolError(
+                    "rate_limited", "too many messages; slow down", getattr(parsed, "id", None)
+                )
+            await _handle(parsed, conn, service, arrived_us)
+        except p.ProtocolError as refused:
+            strikes += 1
+            conn.offer(p.error(refused.code, refused.message, refused.message_id).decode())
+            if strikes > MAX_STRIKES:
+                await _send_and_close(
+                    websocket, p.error("too_many_errors", "too many errors"), p.CLOSE_ABUSE
+                )
+                return
+        if websocket.client_state == WebSocketState.DISCONNECTED:
+            return
+
+
+async def _handle(
+    message: p.ClientMessage, conn: Connection, service: ContestService, arrived_us: int
+) -> None:
+    if isinstance(message, p.Pong):
+        _pong(message, conn, service)
+        return
+    if isinstance(message, p.TimeRequest):
+        conn.offer(
+            p.encode(
+                {"type": "time", "id": message.id, "server_time": service.clock.now_ms()}
+            ).decode()
+        )
+        return
+    assert not isinstance(message, p.Hello)
+    runner = service.runners[conn.contest_id]
+    keep_time = False
+    command: c.Command
+    if isinstance(message, p.CommandMessage):
+        request = p.host_command(message)
+        if isinstance(request, p.TieBreakRequest):
+            try:
+                question = await service.tiebreak_question(conn.contest_id)
+            except ServiceError as error:
+                raise p.ProtocolError(error.code, error.message, message.id) from None
+            command = c.StartTieBreak(at=0, question=question)
+        else:
+            command = request
+    elif isinstance(message, p.BuzzMessage):
+        assert conn.team_id is not None
+        command = _tablet_buzz(message, conn, arrived_us)
+        keep_time = True
+    elif isinstance(message, p.AnswerMessage):
+        assert conn.team_id is not None and conn.player_id is not None
+        command = c.SubmitAnswer(
+            at=arrived_us, team_id=conn.team_id, player_id=conn.player_id, answer=message.answer
+        )
+        keep_time = True
+    else:
+        assert isinstance(message, p.PressMessage)
+        command = _agent_press(message, conn, arrived_us)
+        keep_time = True
+    try:
+        seq = await runner.submit(command, keep_time=keep_time)
+    except (RuleError, ContestBusy, CommitFailed) as refused:
+        fields = describe(refused)
+        conn.offer(p.error(fields["code"], fields["message"], message.id).decode())
+        return
+    conn.offer(p.ack(message.id, seq).decode())
+
+
+def _tablet_buzz(message: p.BuzzMessage, conn: Connection, arrived_us: int) -> c.Buzz:
+    clock = conn.clock
+    if clock.synced:
+        pressed_us = int(clock.to_server(message.pressed_at) * 1000)
+        bound_ms = clock.bound
+    else:  # no clock sample yet: trust the arrival, with a wide bound
+        pressed_us, bound_ms = arrived_us, UNSYNCED_BOUND_MS
+    assert conn.team_id is not None
+    return c.Buzz(
+        at=arrived_us,
+        team_id=conn.team_id,
+        player_id=conn.player_id,
+        pressed_at=pressed_us,
+        bound_us=int(bound_ms * 1000),
+        allowed_path_us=int(clock.allowed_path() * 1000),
+        source="tablet",
+    )
+
+
+def _agent_press(message: p.PressMessage, conn: Connection, arrived_us: int) -> c.Buzz:
+    if message.team_id not in conn.agent_teams:
+        raise p.ProtocolError(
+            "not_your_team", "this agent does not press for that team", message.id
+        )
+    if not conn.clock.synced:
+        raise p.ProtocolError("clock_not_synced", "answer a ping before pressing", message.id)
+    clock = conn.clock
+    return c.Buzz(
+        at=arrived_us,
+        team_id=message.team_id,
+        player_id=None,
+        pressed_at=int(clock.to_server(message.pressed_at) * 1000),
+        bound_us=int((clock.bound + max(0.0, message.bound)) * 1000),
+        allowed_path_us=int(clock.allowed_path() * 1000),
+        source=f"box:{message.box}" if message.box else "box",
+    )
+
+
+def _pong(message: p.Pong, conn: Connection, service: ContestService) -> None:
+    t3 = service.clock.now_ms()
+    t0 = conn.pending_pings.pop(message.id, None)
+    if t0 is None or t0 != message.t0:
+        return  # an unknown or forged ping: ignore
+    if conn.clock.add(t0, message.t1, message.t2, t3) is None:
+        return
+    conn.offer(
+        p.encode(
+            {
+                "type": "clock",
+                "offset": conn.clock.offset,
+                "bound": conn.clock.bound,
+                "samples": conn.clock.samples,
+            }
+        ).decode()
+    )
+
+
+async def pinger(service: ContestService) -> None:
+    """Ping every player and agent connection, forever (a lifespan task)."""
+    while True:
+        await asyncio.sleep(service.settings.ping_interval)
+        for conn in list(service.connections):
+            if conn.syncs_clock:
+                conn.offer(PING)
