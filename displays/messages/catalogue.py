@@ -209,6 +209,8 @@ class Messages(TypedDict):
     pf_clamped: str
     pf_tie: str
     pf_winner: str
+    remove_player: str
+    confirm_remove_player: str
     done: str
     activity: str
     index_intro: str

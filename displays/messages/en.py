@@ -186,6 +186,8 @@ MESSAGES: Messages = {
     "pf_clamped": "clamped",
     "pf_tie": "Tie between {teams}; the draw ({draw}) chose {team}.",
     "pf_winner": "{team} was first.",
+    "remove_player": "Remove player",
+    "confirm_remove_player": "Remove {name} from the team?",
     "done": "Done",
     "activity": "Activity",
     # --- index --------------------------------------------------------------------------------

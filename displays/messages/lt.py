@@ -186,6 +186,8 @@ MESSAGES: Messages = {
     "pf_clamped": "pataisyta",
     "pf_tie": "Lygiosios tarp {teams}; burtai ({draw}) išrinko {team}.",
     "pf_winner": "{team} buvo pirmi.",
+    "remove_player": "Pašalinti žaidėją",
+    "confirm_remove_player": "Pašalinti žaidėją {name} iš komandos?",
     "done": "Atlikta",
     "activity": "Įvykiai",
     # --- index --------------------------------------------------------------------------------

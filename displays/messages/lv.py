@@ -186,6 +186,8 @@ MESSAGES: Messages = {
     "pf_clamped": "koriģēts",
     "pf_tie": "Neizšķirts starp {teams}; loze ({draw}) izvēlējās {team}.",
     "pf_winner": "{team} bija pirmie.",
+    "remove_player": "Noņemt spēlētāju",
+    "confirm_remove_player": "Noņemt spēlētāju {name} no komandas?",
     "done": "Izdarīts",
     "activity": "Notikumi",
     # --- index --------------------------------------------------------------------------------

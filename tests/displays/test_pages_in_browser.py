@@ -398,3 +398,17 @@ def test_a_dropped_connection_resumes_from_the_last_sequence_number(
     wait_for(lambda: len(server.sent_by("display", "hello")) == 2, page, "the second hello")
     assert server.sent_by("display", "hello")[1]["last_seq"] == scene.seq
     expect()(page.locator("[data-conn-status]")).to_have_text(catalogue("en")["conn_connected"])
+
+
+def test_host_removes_a_player_after_confirming(browser: Any, scene: Scene) -> None:
+    server = FakeServer(scene)
+    page = open_page(browser, server, "/host/bsq-test?lang=lv#secret=hs_test_secret")
+    questions: list[str] = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    page.click("[data-t-players] li:has-text('Rūta P.') .remove-player")
+    wait_for(lambda: server.sent_by("host", "command"), page, "the removal")
+    assert questions == [catalogue("lv")["confirm_remove_player"].format(name="Rūta P.")]
+    assert server.sent_by("host", "command")[-1]["command"] == {
+        "type": "remove_player",
+        "player_id": "p-ruta",
+    }

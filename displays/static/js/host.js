@@ -391,7 +391,26 @@ function drawTeams() {
       $("[data-t-players]", row).replaceChildren(
         ...players
           .filter((player) => player.team_id === team.id)
-          .map((player) => h("li", { class: connected.includes(player.display_name) ? "online" : null, text: player.display_name })),
+          .map((player) =>
+            h(
+              "li",
+              { class: connected.includes(player.display_name) ? "online" : null },
+              h("span", { text: player.display_name }),
+              " ",
+              h("button", {
+                type: "button",
+                class: "remove-player",
+                title: t("remove_player"),
+                "aria-label": `${t("remove_player")}: ${player.display_name}`,
+                text: "×",
+                onclick: () => {
+                  if (confirm(t("confirm_remove_player", { name: player.display_name }))) {
+                    send({ type: "remove_player", player_id: player.id });
+                  }
+                },
+              }),
+            ),
+          ),
       );
       return row;
     }),
