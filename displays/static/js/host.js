@@ -7,7 +7,7 @@
 // hello and the Authorization header of the teams request — never in a URL.
 
 import { ContestClient, getJson } from "./client.js";
-import { config, formatNumber, pick, t } from "./i18n.js";
+import { config, errorText, formatNumber, has, pick, t } from "./i18n.js";
 import {
   $,
   $$,
@@ -91,7 +91,6 @@ function connect() {
     onView: (message) => {
       view = message.view;
       draw(message.events || []);
-      for (const name of message.events || []) log(name);
     },
     onStatus: statusReporter((status) => {
       if (status.code === 4001) {
@@ -101,7 +100,7 @@ function connect() {
     }),
     onError: (error) => {
       toastError(error);
-      log(`${error.code}: ${error.message}`, true);
+      log(errorText(error.code, error.message), true);
     },
   });
   client.connect();
@@ -112,12 +111,29 @@ async function send(command) {
   if (!client) return false;
   try {
     await client.command(command);
-    log(`${command.type} ✓`);
+    log(`${commandLabel(command)} ✓`);
     return true;
   } catch (error) {
     toastError(error);
-    log(`${command.type}: ${error.code}`, true);
+    log(`${commandLabel(command)}: ${errorText(error.code, error.message)}`, true);
     return false;
+  }
+}
+
+/** A command as the activity log names it, in the console's language. */
+function commandLabel(command) {
+  const teams = view ? teamDirectory(view) : new Map();
+  switch (command.type) {
+    case "judge":
+      return `${teamName(teams, command.team_id)}: ${t(command.correct ? "judge_correct" : "judge_wrong")}`;
+    case "adjust_score":
+      return `${t("cmd_adjust_score")}: ${teamName(teams, command.team_id)} ${command.delta > 0 ? "+" : ""}${command.delta} (${command.reason})`;
+    case "remove_player":
+      return t("remove_player");
+    case "start_round":
+      return command.round_index === undefined ? t("cmd_start_round") : `${t("cmd_start_round")} ${command.round_index + 1}`;
+    default:
+      return has(`cmd_${command.type}`) ? t(`cmd_${command.type}`) : command.type;
   }
 }
 

@@ -206,7 +206,9 @@ function drawBuzz() {
   const q = view && view.question;
   const round = view && view.round;
   const area = $("[data-buzz-area]");
-  const visible = Boolean(q && round && round.kind === "buzzer" && q.can_play !== false && !["revealed", "skipped"].includes(q.phase));
+  const visible = Boolean(
+    q && round && round.kind === "buzzer" && q.can_play !== false && !q.my_turn && !["revealed", "skipped"].includes(q.phase),
+  );
   show(area, visible);
   if (!visible) return;
   const paused = view.contest && view.contest.paused;
