@@ -3,8 +3,9 @@
 ``quiz serve`` runs as a subprocess on a free loopback port with a fresh data folder. The contest
 (three teams: Jelgava, Liepāja, Šiauliai; one buzzer round and one all-play round) is created
 through the HTTP API, then played in separate browser contexts — the host console, three team
-tablets (in Latvian, Latvian and Lithuanian) and a big screen — exactly as people at the venues
-would: join codes typed in, buzz buttons pressed, answers given on tablets, judged by the host.
+tablets (in Latvian, Latvian and Lithuanian), a big screen and the audience page — exactly as
+people at the venues would: join codes typed in, buzz buttons pressed, answers given on tablets,
+judged by the host.
 At the end every screen must show the same final scores, and the server must agree.
 
 Skips with the reason when Chromium or playwright is missing, unless QUIZ_TEST_BROWSER=required
@@ -338,6 +339,7 @@ def test_a_whole_contest_in_the_browser(server: Server) -> None:
         screen = open_page(
             browser, f"{base}/screen/{CONTEST_ID}?lang=lv", viewport={"width": 1600, "height": 900}
         )
+        audience = open_page(browser, f"{base}/watch/{CONTEST_ID}?lang=en")
         jelgava = join(browser, base, "lv", codes["jelgava"], "Anna K.")
         liepaja = join(browser, base, "lv", codes["liepaja"], "Līga O.")
         siauliai = join(browser, base, "lt", codes["siauliai"], "Rūta P.")
@@ -439,6 +441,7 @@ def test_a_whole_contest_in_the_browser(server: Server) -> None:
         pages = {
             "host": (host, "en"),
             "screen": (screen, "lv"),
+            "audience": (audience, "en"),
             "jelgava": (jelgava, "lv"),
             "liepaja": (liepaja, "lv"),
             "siauliai": (siauliai, "lt"),

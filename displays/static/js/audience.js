@@ -20,15 +20,20 @@ function requestedDelay() {
   return Number.isFinite(seconds) ? Math.min(600, Math.max(0, seconds)) : 0;
 }
 
-const delay = requestedDelay();
+const requested = requestedDelay();
+let delay = requested; // seconds the stream runs behind; the welcome may say the server's choice
 let view = null;
 
 const client = new ContestClient({
   contestId: config.contest_id,
   hello: () => {
     const hello = { type: "hello", role: "audience", lang };
-    if (delay > 0) hello.delay = delay;
+    if (requested > 0) hello.delay = requested;
     return hello;
+  },
+  onWelcome: (welcome) => {
+    // The server never goes below its own minimum delay; it echoes the delay it applies.
+    if (typeof welcome.delay === "number") delay = welcome.delay;
   },
   syncTime: true,
   onView: (message) => {
