@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 from displays.messages import catalogue
+from game import commands as c
 from game.questions import MultipleChoice, Numeric, OpenText, Ordering, SingleChoice
 
 from .browser import ORIGIN, FakeServer, chromium, screenshot
-from .scenes import Scene
+from .scenes import MS, S, Scene
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 10_000
@@ -412,3 +413,18 @@ def test_host_removes_a_player_after_confirming(browser: Any, scene: Scene) -> N
         "type": "remove_player",
         "player_id": "p-ruta",
     }
+
+
+def test_a_paused_contest_stops_every_countdown(browser: Any, scene: Scene) -> None:
+    scene.start().buzzer_open().photo_finish().judge_answering(True).reveal().next_round_question()
+    scene.wait(7 * S + 300 * MS).run(c.Pause)
+    q = scene.state.question
+    assert q is not None and q.deadline is not None and scene.state.paused_at is not None
+    left_s = -(-(q.deadline - scene.state.paused_at) // S)  # whole seconds, rounded up
+    server = FakeServer(scene)
+    page = open_page(browser, server, "/screen/bsq-test?lang=lt")
+    expect()(page.locator("[data-paused]")).to_be_visible()
+    expect()(page.locator("[data-paused]")).to_have_text(catalogue("lt")["contest_paused"])
+    value = page.locator("[data-countdown-value]")
+    shown = f"{left_s // 60}:{left_s % 60:02d}" if left_s >= 60 else str(left_s)
+    expect()(value).to_have_text(shown)

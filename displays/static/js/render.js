@@ -427,6 +427,7 @@ export function renderCountdown(view, nowMs, root = document) {
   const remaining = Math.max(0, target.due / 1000 - now);
   const seconds = Math.ceil(remaining / 1000);
   setText($("[data-countdown-label]", box), t(target.key));
-  setText($("[data-countdown-value]", box), String(seconds));
+  const clock = seconds >= 60 ? `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}` : String(seconds);
+  setText($("[data-countdown-value]", box), clock);
   box.classList.toggle("urgent", seconds <= 5);
 }
