@@ -13,7 +13,7 @@ answers over 3M SIP2 2.00, the protocol its self-check kiosks use. This package 
 * ``cli`` — ``quiz bridge lookup``.
 
 It does not import ``server``. Guide: ``docs/circulation-bridge.md``; settings:
-``docs/settings-circulation.md``.
+``docs/settings.md``.
 
 Every error has a stable ``code``. Exception tree::
 

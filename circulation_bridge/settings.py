@@ -9,7 +9,7 @@ object; everything after that trusts it. Two variables matter:
 * ``QUIZ_LIBRARIES`` — the libraries, as inline JSON (a value starting with ``{``) or the path of a
   ``.json`` or ``.toml`` file. The top level maps each library's name (``Jelgava``, ``Liepāja``,
   ``Šiauliai`` …) to its table of keys (``LIBRARY_KEYS``, documented in
-  ``docs/settings-circulation.md``).
+  ``docs/settings.md``).
 * ``QUIZ_CARD_HASH_SECRET`` — the HMAC key for card numbers; required once a library is configured.
 
 A password can stay out of the file: ``password_env`` names another variable of the same
@@ -66,7 +66,7 @@ class LibrarySettings:
     """How to reach one library's circulation system over SIP2.
 
     Attributes are the keys of a library's table in ``QUIZ_LIBRARIES`` (see
-    ``docs/settings-circulation.md`` for each one's meaning and default).
+    ``docs/settings.md`` for each one's meaning and default).
     """
 
     name: str

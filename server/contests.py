@@ -105,8 +105,12 @@ class ContestService:
         self._loop = asyncio.get_running_loop()
         await self._db(self.store.upgrade)
         for contest_id in await self._db(self.store.live_contests):
-            loaded = await self._db(self.store.load, contest_id)
-            state = restore(loaded.snapshot, [e.payload for e in loaded.events])
+            try:
+                loaded = await self._db(self.store.load, contest_id)
+                state = restore(loaded.snapshot, [e.payload for e in loaded.events])
+            except Exception:  # one unreadable log must not keep every other contest down
+                log.exception("contest %s could not be recovered; it stays offline", contest_id)
+                continue
             self._launch(contest_id, state)
             log.info("contest %s recovered at seq %d", contest_id, state.version)
 

@@ -14,7 +14,7 @@ from circulation_bridge.messages import PatronFlag
 from circulation_bridge.settings import LIBRARY_KEYS
 
 SECRET = "a-test-secret-of-32-bytes-length"
-DOCS = Path(__file__).parents[2] / "docs" / "settings-circulation.md"
+DOCS = Path(__file__).parents[2] / "docs" / "settings.md"
 
 JELGAVA = {
     "host": "sip2.jelgava.example",

@@ -1,0 +1,198 @@
+"""Fixtures for server tests: settings in a temporary folder, an app under TestClient, a real
+uvicorn server in a subprocess, and the PostgreSQL URL from QUIZ_TEST_POSTGRES_URL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.demo_questions import OXYGEN, STORK, SUN, WATER
+from server.settings import Settings
+
+FAST_BUZZER = {"kind": "buzzer", "open_delay_ms": 0, "collect_window_ms": 50}
+
+
+def postgres_url() -> str:
+    """The PostgreSQL URL for tests, or skip with the reason (CI always sets it)."""
+    url = os.environ.get("QUIZ_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("QUIZ_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each persistence test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'quiz.sqlite3'}"
+    return postgres_url()
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    return Settings.from_environ({}, data_dir=tmp_path, **overrides)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path, hello_timeout=2.0, ping_interval=0.2)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def questions(*items: Any) -> list[Any]:
+    return [msgspec.to_builtins(q) for q in items]
+
+
+def setup_contest(http: Any, *, buzzer: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A contest with Jelgava, Liepāja and Šiauliai, a buzzer round and an all-play round, and
+    one joined player per team. ``http`` is a TestClient or an httpx.Client."""
+    made = http.post(
+        "/api/contests", json={"title": "Test contest", "languages": ["lv", "lt", "en"]}
+    )
+    assert made.status_code == 201, made.text
+    contest = made.json()
+    auth = {"Authorization": f"Bearer {contest['host_secret']}"}
+    codes, tokens = {}, {}
+    for name in ("Jelgava", "Liepāja", "Šiauliai"):
+        team = http.post(
+            f"/api/contests/{contest['contest_id']}/teams", headers=auth, json={"name": name}
+        )
+        assert team.status_code == 201, team.text
+        codes[team.json()["team_id"]] = team.json()["join_code"]
+    for rules, qs in (
+        (buzzer or FAST_BUZZER, questions(STORK, SUN)),
+        ({"kind": "all_play", "time_limit_s": 30}, questions(OXYGEN, WATER)),
+    ):
+        added = http.post(
+            f"/api/contests/{contest['contest_id']}/rounds",
+            headers=auth,
+            json={"rules": rules, "questions": qs},
+        )
+        assert added.status_code == 201, added.text
+    for team_id, code in codes.items():
+        joined = http.post(
+            f"/api/contests/{contest['contest_id']}/join",
+            json={"join_code": code, "display_name": f"{team_id} one"},
+        )
+        assert joined.status_code == 201, joined.text
+        tokens[team_id] = joined.json()["player_token"]
+    return {
+        "id": contest["contest_id"],
+        "secret": contest["host_secret"],
+        "auth": auth,
+        "codes": codes,
+        "tokens": tokens,
+    }
+
+
+def receive_until(ws: Any, predicate: Any, limit: int = 100) -> dict[str, Any]:
+    """TestClient websocket: read messages until one matches."""
+    for _ in range(limit):
+        message = ws.receive_json()
+        if predicate(message):
+            return message
+    raise AssertionError("no matching message")
+
+
+def reply_to(ws: Any, kind: str = "ack", limit: int = 100) -> dict[str, Any]:
+    return receive_until(ws, lambda m: m["type"] in ("ack", "error"), limit)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    """`quiz serve` in a subprocess on 127.0.0.1, stopped by the test."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.data_dir = data_dir
+        self.env = {**os.environ, **(env or {})}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = data_dir / "server.log"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> ServerProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "server.cli",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise AssertionError(f"server did not start: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()  # SIGKILL: no shutdown code runs
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+@pytest.fixture
+def server_process(tmp_path: Path) -> Iterator[Any]:
+    started: list[ServerProcess] = []
+
+    def start(env: dict[str, str] | None = None, data_dir: Path | None = None) -> ServerProcess:
+        server = ServerProcess(data_dir or tmp_path / "data", env).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

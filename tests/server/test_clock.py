@@ -1,0 +1,62 @@
+"""The clock-sync estimator: NTP arithmetic, lowest-delay choice, bounds and the path."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.clock import MAX_PATH_MS, UNSYNCED_BOUND_MS, ClockEstimator
+
+
+def exchange(
+    est: ClockEstimator,
+    *,
+    offset: float,
+    out: float,
+    back: float,
+    at: float = 1000.0,
+    hold: float = 0.5,
+):
+    """A ping at server time ``at`` to a client ``offset`` ms ahead; ``out``, ``back``: travel."""
+    t0 = at
+    t1 = at + out + offset
+    t2 = t1 + hold
+    t3 = at + out + hold + back
+    return est.add(t0, t1, t2, t3)
+
+
+def test_symmetric_paths_give_the_exact_offset():
+    est = ClockEstimator()
+    sample = exchange(est, offset=250.0, out=20, back=20)
+    assert sample.delay == pytest.approx(40) and est.offset == pytest.approx(250)
+    assert est.bound == pytest.approx(20)
+    assert est.to_server(10_000 + 250) == pytest.approx(10_000)
+
+
+def test_the_lowest_delay_sample_wins_and_its_half_delay_bounds_the_error():
+    est = ClockEstimator()
+    exchange(est, offset=100, out=80, back=10)  # asymmetric and slow: 35 ms off
+    exchange(est, offset=100, out=3, back=2)  # fast: at most 2.5 ms off
+    exchange(est, offset=100, out=40, back=60)
+    assert abs(est.offset - 100) <= est.bound == pytest.approx(2.5)
+    assert est.samples == 3
+    assert est.allowed_path() == pytest.approx(100 + 50)  # the largest round trip plus slack
+
+
+def test_only_recent_samples_count():
+    est = ClockEstimator(window=2)
+    exchange(est, offset=0, out=1, back=1)
+    exchange(est, offset=50, out=10, back=10)
+    exchange(est, offset=50, out=10, back=10)
+    assert est.offset == pytest.approx(50)  # the old fast sample has left the window
+
+
+def test_impossible_samples_are_refused_and_unsynced_defaults_are_wide():
+    est = ClockEstimator()
+    assert (
+        est.add(100, 50, 200, 120) is None
+    )  # the client claims to have held it longer than the trip
+    assert not est.synced and est.bound == UNSYNCED_BOUND_MS
+    assert est.allowed_path() == MAX_PATH_MS and est.offset == 0
+    for _ in range(3):
+        exchange(est, offset=0, out=5000, back=5000)
+    assert est.allowed_path() == MAX_PATH_MS  # capped

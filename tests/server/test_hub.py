@@ -1,0 +1,86 @@
+"""Fan-out: one encoding per stream, bounded queues, resume from history, dropping slow clients."""
+
+from __future__ import annotations
+
+import asyncio
+
+from game import commands as c
+from game.engine import decide
+from game.state import ContestState
+from server.hub import HISTORY, Connection, ContestHub
+
+
+def _state() -> ContestState:
+    state = ContestState()
+    state = decide(
+        state, c.CreateContest(at=1, contest_id="x", title="T", languages=("lv",), seed=1)
+    ).state
+    for team in ("a", "b"):
+        state = decide(state, c.AddTeam(at=1, team_id=team, name=team, venue=team)).state
+    return state
+
+
+def test_each_stream_is_encoded_once_and_offered_to_all_its_connections():
+    async def scenario():
+        hub = ContestHub("x", lambda: 0.0)
+        screens = [Connection(role="display", contest_id="x", queue_size=8) for _ in range(3)]
+        team_a = Connection(role="player", contest_id="x", queue_size=8, team_id="a")
+        for conn in (*screens, team_a):
+            hub.attach(conn, None)
+        state = _state()
+        hub.publish(state, state.version, ["team_added"])
+        texts = {conn.queue.get_nowait()[1] for conn in screens for _ in range(2)}
+        assert len(texts) == 2  # the snapshot and the one shared update
+        shared = [screens[i].queue for i in range(3)]
+        assert all(q.empty() for q in shared)
+        assert '"role":"player"' in team_a.queue.get_nowait()[1]
+
+    asyncio.run(scenario())
+
+
+def test_a_full_queue_marks_the_connection_for_dropping():
+    async def scenario():
+        hub = ContestHub("x", lambda: 0.0)
+        slow = Connection(role="audience", contest_id="x", queue_size=4)
+        hub.attach(slow, None)
+        state = _state()
+        for seq in range(10):
+            hub.publish(state, seq, [])
+        assert slow.overflowed and slow.wake.is_set()
+        assert slow.queue.qsize() == 4
+
+    asyncio.run(scenario())
+
+
+def test_resume_replays_history_or_falls_back_to_a_snapshot():
+    async def scenario():
+        hub = ContestHub("x", lambda: 0.0)
+        keeper = Connection(role="display", contest_id="x", queue_size=1000)
+        hub.attach(keeper, None)
+        state = _state()
+        for seq in range(1, HISTORY + 11):
+            hub.publish(state, seq, ["e"])
+        late = Connection(role="display", contest_id="x", queue_size=1000)
+        hub.attach(late, HISTORY + 5)
+        assert late.queue.qsize() == 5 and '"snapshot":false' in late.queue.get_nowait()[1]
+        old = Connection(role="display", contest_id="x", queue_size=1000)
+        hub.attach(old, 2)
+        assert old.queue.qsize() == 1 and '"snapshot":true' in old.queue.get_nowait()[1]
+        current = Connection(role="display", contest_id="x", queue_size=1000)
+        hub.attach(current, HISTORY + 10)
+        assert current.queue.empty()
+
+    asyncio.run(scenario())
+
+
+def test_audience_messages_are_released_after_the_delay():
+    async def scenario():
+        hub = ContestHub("x", lambda: 100.0)
+        audience = Connection(role="audience", contest_id="x", queue_size=8, delay=30.0)
+        hub.attach(audience, None)
+        audience.queue.get_nowait()
+        hub.publish(_state(), 3, [])
+        release, _ = audience.queue.get_nowait()
+        assert release == 130.0
+
+    asyncio.run(scenario())

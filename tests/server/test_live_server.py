@@ -1,0 +1,146 @@
+"""The protocol through a real uvicorn server and the `websockets` client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import httpx
+import pytest
+import websockets
+
+from tests.server.conftest import setup_contest
+from tests.server.test_crash_recovery import _connect, _recv, _reply
+
+
+async def _sync(player, skew_ms: float) -> None:
+    """Answer two pings with a clock that runs ``skew_ms`` ahead."""
+    for _ in range(2):
+        ping = await _recv(player, lambda m: m["type"] == "ping")
+        now = time.time() * 1000 + skew_ms
+        await player.send(
+            json.dumps({"type": "pong", "id": ping["id"], "t0": ping["t0"], "t1": now, "t2": now})
+        )
+        await _recv(player, lambda m: m["type"] == "clock")
+
+
+def test_a_buzzer_question_played_by_tablets_with_skewed_clocks(server_process):
+    server = server_process({"QUIZ_PING_INTERVAL": "0.1"})
+    with httpx.Client(base_url=server.base) as http:
+        contest = setup_contest(
+            http, buzzer={"kind": "buzzer", "open_delay_ms": 200, "collect_window_ms": 400}
+        )
+    cid = contest["id"]
+
+    async def play() -> None:
+        host = await _connect(server, cid, role="host", secret=contest["secret"])
+        screen = await _connect(server, cid, role="display", lang="lv")
+        jelgava = await _connect(server, cid, role="player", token=contest["tokens"]["jelgava"])
+        siauliai = await _connect(server, cid, role="player", token=contest["tokens"]["siauliai"])
+        await _sync(jelgava, 60_000.0)  # a minute ahead
+        await _sync(siauliai, -3_600_000.0)  # an hour behind
+        for i, kind in enumerate(("start_contest", "start_round", "show_question", "open_buzzers")):
+            await host.send(json.dumps({"type": "command", "id": i, "command": {"type": kind}}))
+            assert (await _reply(host))["type"] == "ack"
+        await asyncio.sleep(0.35)  # the buzzers are open
+        pressed = time.time() * 1000
+        # Šiauliai pressed 30 ms earlier, but its press is sent second
+        await jelgava.send(json.dumps({"type": "buzz", "id": 1, "pressed_at": pressed + 60_000.0}))
+        await siauliai.send(
+            json.dumps({"type": "buzz", "id": 2, "pressed_at": pressed - 30 - 3_600_000.0})
+        )
+        assert (await _reply(jelgava))["type"] == "ack"
+        assert (await _reply(siauliai))["type"] == "ack"
+        shown = await _recv(
+            screen,
+            lambda m: (
+                m["type"] == "view"
+                and m["view"]["question"]
+                and m["view"]["question"]["phase"] == "answering"
+            ),
+        )
+        photo = shown["view"]["question"]["buzz"]
+        assert photo["winner"] == "siauliai"
+        assert [p["team_id"] for p in photo["presses"]] == ["siauliai", "jelgava"]
+        gap = photo["presses"][1]["effective_at"] - photo["presses"][0]["effective_at"]
+        assert 20_000 < gap < 40_000  # about 30 ms apart on the server's clock
+        await jelgava.send(
+            json.dumps({"type": "answer", "id": 3, "answer": {"kind": "choice", "option": "b"}})
+        )
+        assert (await _reply(jelgava))["code"] == "not_your_turn"
+        await host.send(
+            json.dumps(
+                {
+                    "type": "command",
+                    "id": 9,
+                    "command": {"type": "judge", "team_id": "siauliai", "correct": True},
+                }
+            )
+        )
+        assert (await _reply(host))["type"] == "ack"
+        final = await _recv(screen, lambda m: m["type"] == "view" and "judged" in m["events"])
+        assert {r["team_id"]: r["score"] for r in final["view"]["scoreboard"]}["siauliai"] == 10
+        for ws in (host, screen, jelgava, siauliai):
+            await ws.close()
+
+    asyncio.run(play())
+
+
+def test_the_audience_stream_runs_behind_by_its_delay(server_process):
+    server = server_process()
+    with httpx.Client(base_url=server.base) as http:
+        contest = setup_contest(http)
+    cid = contest["id"]
+
+    async def watch() -> None:
+        audience = await _connect(server, cid, role="audience", delay=1.5)
+        live = await _connect(server, cid, role="display")
+        await _recv(audience, lambda m: m["type"] == "view")
+        await _recv(live, lambda m: m["type"] == "view")
+        host = await _connect(server, cid, role="host", secret=contest["secret"])
+        await host.send(
+            json.dumps({"type": "command", "id": 1, "command": {"type": "start_contest"}})
+        )
+        await _recv(live, lambda m: m["type"] == "view" and "contest_started" in m["events"])
+        seen_live = time.monotonic()
+        await _recv(audience, lambda m: m["type"] == "view" and "contest_started" in m["events"])
+        assert time.monotonic() - seen_live >= 1.0  # held back, never sooner than its delay
+        for ws in (audience, live, host):
+            await ws.close()
+
+    asyncio.run(watch())
+
+
+def test_a_too_large_frame_closes_1009_and_the_server_keeps_running(server_process):
+    server = server_process({"QUIZ_MAX_MESSAGE_BYTES": "2048"})
+    with httpx.Client(base_url=server.base) as http:
+        contest = setup_contest(http)
+
+    async def flood() -> None:
+        ws = await _connect(server, contest["id"], role="audience")
+        await ws.send(json.dumps({"type": "time", "id": "x" * 10_000}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(ws.recv(), 10)
+        assert closed.value.rcvd.code == 1009
+        again = await _connect(server, contest["id"], role="audience")
+        await again.send(json.dumps({"type": "time", "id": 1}))
+        assert (await _recv(again, lambda m: m["type"] == "time"))["id"] == 1
+        await again.close()
+
+    asyncio.run(flood())
+    assert httpx.get(f"{server.base}/healthz").status_code == 200
+
+
+def test_pages_and_media_are_served(server_process):
+    server = server_process()
+    with httpx.Client(base_url=server.base) as http:
+        contest = setup_contest(http)
+        for path in ("host", "play", "screen", "watch"):
+            page = http.get(f"/{path}/{contest['id']}?lang=lt")
+            assert page.status_code == 200 and "<html" in page.text.lower()
+        assert http.get("/host/no-such-contest").status_code == 404
+        assert http.get("/media/baltic-science/media/phys-006.svg").status_code == 200
+        assert http.get("/media/baltic-science/../pack.yaml").status_code == 404
+        assert http.get("/media/nowhere/media/phys-006.svg").status_code == 404
