@@ -113,9 +113,12 @@ def test_foreign_origins_are_refused_and_listed_ones_accepted(tmp_path):
     settings = make_settings(tmp_path, allowed_origins=("https://quiz.jelgava.lv",))
     with TestClient(create_app(settings)) as client:
         contest = setup_contest(client)
-        with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(
-            f"/ws/{contest['id']}", headers={"origin": "https://evil.example"}
-        ) as ws:
+        with (
+            pytest.raises(WebSocketDisconnect) as refused,
+            client.websocket_connect(
+                f"/ws/{contest['id']}", headers={"origin": "https://evil.example"}
+            ) as ws,
+        ):
             ws.receive_json()
         assert refused.value.code == 4003
         for origin in ("https://quiz.jelgava.lv", "http://testserver"):
