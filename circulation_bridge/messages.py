@@ -303,6 +303,16 @@ class _PatronMixin(_FieldsMixin):
         """CQ: ``None`` when the library does not say."""
         return _yes_no(self.field("CQ"))
 
+    @classmethod
+    def from_frame(cls, frame: Frame) -> Self:
+        """24 and 64 share their fixed part: 14 status flags, then the language (SIP2 2.00)."""
+        _expect_command(frame, cls.command)  # type: ignore[attr-defined]
+        return cls(
+            patron_status=_flags(frame.fixed[:14]),
+            language=frame.fixed[14:17],
+            fields=frame.fields,
+        )
+
 
 @dataclass(frozen=True)
 class PatronStatusResponse(_PatronMixin):
@@ -310,30 +320,12 @@ class PatronStatusResponse(_PatronMixin):
 
     command: ClassVar[str] = "24"
 
-    @classmethod
-    def from_frame(cls, frame: Frame) -> Self:
-        _expect_command(frame, cls.command)
-        return cls(
-            patron_status=_flags(frame.fixed[:14]),
-            language=frame.fixed[14:17],
-            fields=frame.fields,
-        )
-
 
 @dataclass(frozen=True)
 class PatronInformationResponse(_PatronMixin):
     """64 Patron Information Response (we ask for no item lists, so only the patron's fields)."""
 
     command: ClassVar[str] = "64"
-
-    @classmethod
-    def from_frame(cls, frame: Frame) -> Self:
-        _expect_command(frame, cls.command)
-        return cls(
-            patron_status=_flags(frame.fixed[:14]),
-            language=frame.fixed[14:17],
-            fields=frame.fields,
-        )
 
 
 @dataclass(frozen=True)
