@@ -76,7 +76,7 @@ MESSAGES: Messages = {
     # --- team tablet --------------------------------------------------------------------------
     "join_title": "Join your team",
     "join_code": "Join code",
-    "join_code_hint": "The code on your team's card, for example JLG-4821",
+    "join_code_hint": "The code on your team's card, for example JEL-4821",
     "join_name": "Your name",
     "join_name_hint": "First name and initial, for example Anna K.",
     "join_generation": "Your generation (optional)",

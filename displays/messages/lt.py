@@ -76,7 +76,7 @@ MESSAGES: Messages = {
     # --- team tablet --------------------------------------------------------------------------
     "join_title": "Prisijunkite prie savo komandos",
     "join_code": "Prisijungimo kodas",
-    "join_code_hint": "Kodas ant jūsų komandos kortelės, pavyzdžiui, JLG-4821",
+    "join_code_hint": "Kodas ant jūsų komandos kortelės, pavyzdžiui, JEL-4821",
     "join_name": "Jūsų vardas",
     "join_name_hint": "Vardas ir pavardės pirmoji raidė, pavyzdžiui, Rūta P.",
     "join_generation": "Jūsų karta (nebūtina)",

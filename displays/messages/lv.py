@@ -76,7 +76,7 @@ MESSAGES: Messages = {
     # --- team tablet --------------------------------------------------------------------------
     "join_title": "Pievienojieties savai komandai",
     "join_code": "Pievienošanās kods",
-    "join_code_hint": "Kods uz jūsu komandas kartītes, piemēram, JLG-4821",
+    "join_code_hint": "Kods uz jūsu komandas kartītes, piemēram, JEL-4821",
     "join_name": "Jūsu vārds",
     "join_name_hint": "Vārds un uzvārda pirmais burts, piemēram, Anna K.",
     "join_generation": "Jūsu paaudze (nav obligāti)",

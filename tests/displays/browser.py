@@ -87,7 +87,7 @@ class FakeServer:
         self.connections: list[Connection] = []
         self.received: list[tuple[str, dict[str, Any]]] = []
         self.http_requests: list[tuple[str, str, dict[str, str], str]] = []
-        self.join_codes = join_codes or {"JLG-4821": "jelgava", "LIE-1234": "liepaja"}
+        self.join_codes = join_codes or {"JEL-4821": "jelgava", "LIE-1234": "liepaja"}
         self.refuse: dict[str, tuple[str, str]] = {}  # message type -> (code, message)
         self.host_secret = "hs_test_secret"
         self.tokens: dict[str, str] = {}

@@ -139,8 +139,8 @@ def join(page: Any, server: FakeServer, name: str) -> None:
 
 def test_tablet_joins_with_the_code_from_the_fragment(browser: Any, scene: Scene) -> None:
     server = FakeServer(scene)
-    page = open_page(browser, server, "/play/bsq-test?lang=lv#code=JLG-4821")
-    expect()(page.locator("[data-join-code]")).to_have_value("JLG-4821")
+    page = open_page(browser, server, "/play/bsq-test?lang=lv#code=JEL-4821")
+    expect()(page.locator("[data-join-code]")).to_have_value("JEL-4821")
     assert "#" not in page.url, "the join code leaves the address bar"
     screenshot(page, "tablet-join-lv")
     page.select_option("[data-join-generation]", "senior")
@@ -174,7 +174,7 @@ def test_tablet_buzz_carries_the_press_time_and_pong_answers_at_once(
 ) -> None:
     scene.start()
     server = FakeServer(scene)
-    page = open_page(browser, server, "/play/bsq-test?lang=lv#code=JLG-4821", has_touch=True)
+    page = open_page(browser, server, "/play/bsq-test?lang=lv#code=JEL-4821", has_touch=True)
     join(page, server, "Anna K.")
     scene.buzzer_open()
     server.push(["question_shown", "buzzers_opened"])
@@ -259,7 +259,7 @@ def test_tablet_shows_a_refused_answer_in_its_language(browser: Any, scene: Scen
     scene.start().buzzer_open().photo_finish().judge_answering(True).reveal().next_round_question()
     server = FakeServer(scene)
     server.refuse["answer"] = ("deadline_passed", "The answers are locked.")
-    page = open_page(browser, server, "/play/bsq-test?lang=lv#code=JLG-4821")
+    page = open_page(browser, server, "/play/bsq-test?lang=lv#code=JEL-4821")
     join(page, server, "Anna K.")
     page.locator("[data-answer-form] .toggle").first.click()
     page.click("[data-answer-form] [data-send]")
@@ -293,7 +293,7 @@ def test_host_secret_from_the_fragment_never_reaches_a_url(browser: Any, scene: 
     assert server.sent_by("host", "hello")[0]["secret"] == "hs_test_secret"
     assert "#" not in page.url
     assert page.evaluate("sessionStorage.getItem('quiz.host.bsq-test')") == "hs_test_secret"
-    expect()(page.locator("[data-t-code]").first).to_have_text("JLG-4821")
+    expect()(page.locator("[data-t-code]").first).to_have_text("JEL-4821")
     assert all("hs_test_secret" not in url for _, url, _, _ in server.http_requests)
     start = page.locator("[data-command='start_contest']")
     expect()(start).to_have_class("command suggested")

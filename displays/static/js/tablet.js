@@ -2,7 +2,7 @@
 //
 // Joining posts {join_code, display_name, generation} to /api/contests/{id}/join and keeps the
 // player token in localStorage (per contest), so a reload or a dropped network resumes play. The
-// code may come in the URL fragment (#code=JLG-4821), which never reaches the server's logs.
+// code may come in the URL fragment (#code=JEL-4821), which never reaches the server's logs.
 // The buzz button sends the pointerdown's own time on this device's clock
 // (performance.timeOrigin + event.timeStamp); the server maps it to its clock with the ping/pong
 // samples this client answers (client.js). Countdowns use the server's `clock` offset.
