@@ -144,3 +144,38 @@ def test_pages_and_media_are_served(server_process):
         assert http.get("/media/baltic-science/media/phys-006.svg").status_code == 200
         assert http.get("/media/baltic-science/../pack.yaml").status_code == 404
         assert http.get("/media/nowhere/media/phys-006.svg").status_code == 404
+
+
+def test_quiz_demo_serves_a_ready_contest_and_prints_every_url(tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    from tests.server.conftest import free_port
+
+    port = free_port()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "demo",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path),
+            "--duration",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert re.search(
+        rf"Host console: +http://127\.0\.0\.1:{port}/host/demo\?lang=en#secret=hs_", out
+    )
+    for team, letters in (("Jelgava", "JEL"), ("Liepāja", "LIE"), ("Šiauliai", "SIA")):
+        assert re.search(rf"Tablet {team} *: .*/play/demo\?lang=lv#code={letters}-\d{{4}}", out)
+    assert f"http://127.0.0.1:{port}/screen/demo" in out and "/watch/demo" in out
