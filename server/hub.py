@@ -29,6 +29,7 @@ from server.protocol import CLOSE_TOO_SLOW, Role, encode
 log = logging.getLogger(__name__)
 
 HISTORY = 64
+CENSUS_INTERVAL = 0.5  # at most two "who is connected" updates a second to the host
 PING = "\x00ping"  # a queue marker: the sender stamps t0 when it really sends
 
 
@@ -88,7 +89,7 @@ class Stream:
     """Listeners of one projection and its recent messages."""
 
     connections: set[Connection] = field(default_factory=set)
-    history: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=HISTORY))
+    history: deque[tuple[int, str, float]] = field(default_factory=lambda: deque(maxlen=HISTORY))
 
 
 def project(stream: str, state: ContestState) -> dict[str, Any]:
@@ -111,6 +112,7 @@ class ContestHub:
         self._now = now  # the event loop's clock, for audience delays
         self.state = ContestState()
         self.seq = 0
+        self._census_due: asyncio.TimerHandle | None = None
 
     def _message(self, stream: str, *, snapshot: bool, events: list[str]) -> str:
         view = project(stream, self.state)
@@ -132,7 +134,7 @@ class ContestHub:
             if not stream.connections:
                 continue
             text = self._message(key, snapshot=False, events=events)
-            stream.history.append((seq, text))
+            stream.history.append((seq, text, self._now()))
             self._offer(stream, text)
 
     def _offer(self, stream: Stream, text: str) -> None:
@@ -149,15 +151,29 @@ class ContestHub:
         """Add a connection and queue what it missed since ``last_seq``, or a snapshot."""
         stream = self.streams.setdefault(conn.stream, Stream())
         stream.connections.add(conn)
-        if last_seq is not None and last_seq >= self.seq:
+        if conn.delay:
+            self._attach_delayed(conn, stream)
+        elif last_seq is not None and last_seq >= self.seq:
             pass  # up to date: nothing until the next change
         elif last_seq is not None and stream.history and stream.history[0][0] <= last_seq + 1:
-            for seq, text in stream.history:
+            for seq, text, _ in stream.history:
                 if seq > last_seq:
                     conn.offer(text)
         else:
             conn.offer(self._message(conn.stream, snapshot=True, events=[]))
         self.connections_changed()
+
+    def _attach_delayed(self, conn: Connection, stream: Stream) -> None:
+        """A delayed audience starts from the newest view at least ``delay`` old, never newer."""
+        cutoff = self._now() - conn.delay
+        older = [entry for entry in stream.history if entry[2] <= cutoff]
+        newer = [entry for entry in stream.history if entry[2] > cutoff]
+        if older:
+            conn.offer(older[-1][1])
+        elif not stream.history:
+            conn.offer(self._message(conn.stream, snapshot=True, events=[]))
+        for _, text, published in newer:
+            conn.offer(text, published + conn.delay)
 
     def detach(self, conn: Connection) -> None:
         """Remove a connection."""
@@ -167,7 +183,15 @@ class ContestHub:
         self.connections_changed()
 
     def connections_changed(self) -> None:
-        """Tell the host console who is connected now."""
+        """Tell the host console who is connected, at most every ``CENSUS_INTERVAL`` seconds
+        (a crowd of audience connections must not flood the host's queue)."""
+        if self._census_due is None:
+            self._census_due = asyncio.get_running_loop().call_later(
+                CENSUS_INTERVAL, self._send_census
+            )
+
+    def _send_census(self) -> None:
+        self._census_due = None
         host = self.streams.get("host")
         if host and host.connections:
             self._offer(host, self._message("host", snapshot=False, events=["connections"]))

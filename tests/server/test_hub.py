@@ -84,3 +84,40 @@ def test_audience_messages_are_released_after_the_delay():
         assert release == 130.0
 
     asyncio.run(scenario())
+
+
+def test_a_delayed_audience_never_starts_ahead_of_its_delay():
+    async def scenario():
+        clock = [0.0]
+        hub = ContestHub("x", lambda: clock[0])
+        live = Connection(role="audience", contest_id="x", queue_size=100)
+        hub.attach(live, None)
+        state = _state()
+        for seq, at in ((1, 10.0), (2, 50.0), (3, 95.0)):
+            clock[0] = at
+            hub.publish(state, seq, [f"e{seq}"])
+        clock[0] = 100.0
+        late = Connection(role="audience", contest_id="x", queue_size=100, delay=30.0)
+        hub.attach(late, None)
+        first = late.queue.get_nowait()
+        assert first[0] == 0.0 and '"seq":2' in first[1]  # 50 s old: the newest at least 30 s old
+        second = late.queue.get_nowait()
+        assert second[0] == 125.0 and '"seq":3' in second[1]  # released 30 s after it happened
+        assert late.queue.empty()
+
+    asyncio.run(scenario())
+
+
+def test_connection_changes_reach_the_host_at_most_twice_a_second():
+    async def scenario():
+        hub = ContestHub("x", lambda: 0.0)
+        host = Connection(role="host", contest_id="x", queue_size=16)
+        hub.attach(host, None)
+        host.queue.get_nowait()  # the snapshot
+        for _ in range(500):  # a crowd arrives at once
+            hub.attach(Connection(role="audience", contest_id="x", queue_size=4), None)
+        await asyncio.sleep(0.7)
+        assert host.queue.qsize() == 1 and not host.overflowed
+        assert '"audience":500' in host.queue.get_nowait()[1]
+
+    asyncio.run(scenario())
