@@ -55,7 +55,6 @@ class Connection:
 
     def __post_init__(self) -> None:
         self.queue: asyncio.Queue[tuple[float, str]] = asyncio.Queue(self.queue_size)
-        self.wake = asyncio.Event()
 
     @property
     def stream(self) -> str:
@@ -79,7 +78,6 @@ class Connection:
             self.queue.put_nowait((release_at, text))
         except asyncio.QueueFull:
             self.overflowed = True
-            self.wake.set()
             return False
         return True
 

@@ -181,16 +181,12 @@ async def _sender(websocket: WebSocket, conn: Connection, service: ContestServic
     loop = asyncio.get_running_loop()
     try:
         while True:
-            get = asyncio.ensure_future(conn.queue.get())
-            woke = asyncio.ensure_future(conn.wake.wait())
-            done, _ = await asyncio.wait({get, woke}, return_when=asyncio.FIRST_COMPLETED)
-            if get not in done:
-                get.cancel()
-            woke.cancel()
+            release_at, text = await conn.queue.get()
+            # The queue can only overflow while this task is stuck sending to a slow client;
+            # it notices as soon as that send returns.
             if conn.overflowed:
                 await websocket.close(code=p.CLOSE_TOO_SLOW)
                 return
-            release_at, text = get.result()
             wait = release_at - loop.time()
             if wait > 0:
                 await asyncio.sleep(wait)
