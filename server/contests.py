@@ -28,6 +28,7 @@ from typing import Any
 import msgspec
 
 from game import commands as c
+from game.engine import decide
 from game.model import Generation, Round, Rules
 from game.questions import Question
 from game.state import ContestState
@@ -164,10 +165,7 @@ class ContestService:
         command = c.CreateContest(
             at=0, contest_id=contest_id, title=title, languages=languages, seed=secrets.randbits(31)
         )
-        # validate with the engine before anything is stored
-        from game.engine import decide
-
-        decide(ContestState(), command)
+        decide(ContestState(), command)  # validate with the engine before anything is stored
         try:
             await self._db(self.store.create_contest, row)
         except StoreError as taken:
@@ -195,7 +193,7 @@ class ContestService:
             try:
                 await self._db(self.store.add_team, contest_id, team_id, name, code)
                 return team_id, code
-            except Exception:  # a join code already taken: draw again
+            except StoreError:  # a join code already taken: draw again
                 continue
         raise ServiceError("internal_error", "could not draw a free join code", 500)
 

@@ -35,7 +35,7 @@ from game import commands as c
 from game.engine import decide
 from game.errors import RuleError
 from game.events import Event
-from game.state import ContestState, Timer, encode_state, pending_timers
+from game.state import ContestState, Timer, apply, decode_state, encode_state, pending_timers
 from server.clock import ContestClock
 from server.hub import ContestHub
 from server.store import Store, StoredEvent
@@ -227,8 +227,6 @@ class ContestRunner:
 
 def restore(loaded_snapshot: str | None, payloads: list[str]) -> ContestState:
     """Rebuild a state from a snapshot and the events after it."""
-    from game.state import apply, decode_state
-
     state = decode_state(loaded_snapshot.encode()) if loaded_snapshot else ContestState()
     decoder = msgspec.json.Decoder(Event)
     for payload in payloads:

@@ -256,13 +256,16 @@ class Store:
     # --- teams, players, agents -----------------------------------------------------------------
 
     def add_team(self, contest_id: str, team_id: str, name: str, join_code: str) -> None:
-        """Record a team's join code."""
-        with self.engine.begin() as db:
-            db.execute(
-                teams.insert().values(
-                    contest_id=contest_id, team_id=team_id, name=name, join_code=join_code
+        """Record a team's join code; ``StoreError`` when the code or the team is taken."""
+        try:
+            with self.engine.begin() as db:
+                db.execute(
+                    teams.insert().values(
+                        contest_id=contest_id, team_id=team_id, name=name, join_code=join_code
+                    )
                 )
-            )
+        except sa.exc.IntegrityError:
+            raise StoreError(f"join code or team already taken in {contest_id!r}") from None
 
     def teams(self, contest_id: str) -> list[dict[str, str]]:
         """Every team of a contest with its join code."""
