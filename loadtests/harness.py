@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 PR_SET_PDEATHSIG = 1
 
@@ -288,22 +289,30 @@ class HostConsole:
 
     async def command(self, command: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
         """Send one host command; returns its ``ack`` (raises on an ``error``)."""
-        await asyncio.wait_for(self._connected.wait(), timeout)
-        message_id = next(self._ids)
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._waiting[message_id] = future
-        assert self._ws is not None
-        await self._ws.send(json.dumps({"type": "command", "id": message_id, "command": command}))
-        reply = await asyncio.wait_for(future, timeout)
+        reply = await asyncio.wait_for(await self.send(command, timeout), timeout)
         if reply["type"] == "error":
             raise RuntimeError(f"{command['type']}: {reply['code']}: {reply['message']}")
         return reply
 
-    async def send(self, command: dict[str, Any]) -> asyncio.Future[dict[str, Any]]:
-        """Send one host command now; returns the future of its reply (for timing the send)."""
-        message_id = next(self._ids)
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._waiting[message_id] = future
-        assert self._ws is not None
-        await self._ws.send(json.dumps({"type": "command", "id": message_id, "command": command}))
-        return future
+    async def send(
+        self, command: dict[str, Any], timeout: float = 60.0
+    ) -> asyncio.Future[dict[str, Any]]:
+        """Send one host command now; returns the future of its reply (for timing the send).
+
+        If the server has just dropped the console, waits for the reconnection and sends again.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            await asyncio.wait_for(self._connected.wait(), max(0.0, deadline - time.monotonic()))
+            message_id = next(self._ids)
+            future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+            self._waiting[message_id] = future
+            assert self._ws is not None
+            text = json.dumps({"type": "command", "id": message_id, "command": command})
+            try:
+                await self._ws.send(text)
+            except ConnectionClosed:
+                self._waiting.pop(message_id, None)
+                self._connected.clear()
+                continue
+            return future
