@@ -1,0 +1,225 @@
+"""Answer storm benchmark: 2,000 tablets answer one all-play question within one second.
+
+Run with ``make bench`` (or ``python -m loadtests.bench_storm``). It starts ``quiz serve`` in a
+subprocess (SQLite in a temporary folder), creates a contest with ``--teams`` teams and an
+all-play round through the HTTP API, and has ``--players`` players join through
+``POST /api/contests/{id}/join``. The host console (a WebSocket) starts the contest and the round.
+The players connect their tablets (``loadtests.tablets``, spread over ``--processes`` client
+processes; each tablet answers clock-sync pings as a real one does). Then the host shows the
+question, and every player answers once at a moment drawn uniformly from the following
+``--spread`` seconds.
+
+What is measured: for every answer, the time from just before its ``answer`` message is sent to
+the arrival of its ``ack`` at the tablet — which means the answer was decided by the engine and
+committed to SQLite (the runner commits each batch of waiting commands in one transaction) and the
+ack made it back through the connection's send queue, behind the team views of earlier batches.
+Goal: p99 at most 250 ms. Afterwards the event log (``GET /api/contests/{id}/events`` with the host
+secret) must hold exactly one ``answer_submitted`` event per player.
+
+Why 20 teams of 100 by default: every player of a team receives the team's whole view after each
+batch, and that view lists the team's members; three teams of about 670 would make every one of
+those messages seven times larger than any real team would, while 20 × 100 keeps a team at the
+size of a large school class and still puts 2,000 connections and 2,000 answers on the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import queue
+import time
+from collections import Counter
+from multiprocessing.context import SpawnProcess
+from typing import Any
+
+import httpx
+import msgspec
+
+from loadtests.harness import (
+    Contest,
+    HostConsole,
+    QuizServer,
+    machine,
+    percentile,
+    raise_fd_limit,
+    rss_kib,
+    summary_ms,
+)
+from loadtests.tablets import PlayPlan, play
+from server.demo_questions import STORK
+
+CITIES = ("Jelgava", "Liepāja", "Šiauliai")
+GOAL_P99 = 0.250
+
+
+async def join_players(
+    base: str, contest: Contest, players: int, concurrency: int
+) -> list[tuple[str, str]]:
+    """Join ``players`` players round-robin over the teams; returns (team id, token) pairs."""
+    gate = asyncio.Semaphore(concurrency)
+    teams = list(contest.join_codes.items())
+
+    async def join(http: httpx.AsyncClient, number: int) -> tuple[str, str]:
+        team_id, code = teams[number % len(teams)]
+        body = {"join_code": code, "display_name": f"Player {number}", "generation": "teen"}
+        async with gate:
+            response = await http.post(f"/api/contests/{contest.id}/join", json=body)
+        if response.status_code != 201:
+            raise RuntimeError(f"join {number}: {response.status_code} {response.text}")
+        return team_id, str(response.json()["player_token"])
+
+    async with httpx.AsyncClient(base_url=base, trust_env=False, timeout=60) as http:
+        return list(await asyncio.gather(*(join(http, n) for n in range(players))))
+
+
+class Tablets:
+    """The tablet client processes."""
+
+    def __init__(self, url: str, tokens: list[str], args: argparse.Namespace) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.reports: multiprocessing.Queue[Any] = context.Queue()
+        self.go = context.Event()
+        self.stop = context.Event()
+        self.start_at = context.Value("d", 0.0)
+        self.processes: list[SpawnProcess] = []
+        for worker in range(args.processes):
+            share = tuple(tokens[worker :: args.processes])
+            if not share:
+                continue
+            plan = PlayPlan(worker, url, share, "b", args.spread, timeout=60.0)
+            self.processes.append(
+                context.Process(
+                    target=play,
+                    args=(plan, self.reports, self.go, self.start_at, self.stop),
+                    daemon=True,
+                    name=f"tablets-{worker}",
+                )
+            )
+
+    async def collect(self, kind: str, timeout: float) -> list[Any]:
+        """One report of ``kind`` from every process."""
+        loop = asyncio.get_running_loop()
+        deadline = time.monotonic() + timeout
+        found: list[Any] = []
+        while len(found) < len(self.processes):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError(f"the tablets did not report {kind!r} in time")
+            try:
+                report = await loop.run_in_executor(None, self.reports.get, True, min(left, 1.0))
+            except queue.Empty:
+                continue
+            if report[0] == kind:
+                found.append(report)
+        return found
+
+    def start(self) -> None:
+        """Start the processes (they connect at once)."""
+        for process in self.processes:
+            process.start()
+
+    def answer_at(self, instant: float) -> None:
+        """Tell every tablet to answer, starting at ``instant`` (``time.monotonic()``)."""
+        self.start_at.value = instant
+        self.go.set()
+
+    def close(self) -> None:
+        """Stop the processes."""
+        self.stop.set()
+        for process in self.processes:
+            if process.pid is None:
+                continue
+            process.join(60)
+            if process.is_alive():
+                process.terminate()
+                process.join(10)
+
+
+async def storm(
+    server: QuizServer, contest: Contest, tokens: list[str], args: argparse.Namespace
+) -> None:
+    """Connect the tablets, show the question, let them answer, check the log; print figures."""
+    url = f"{server.ws}/ws/{contest.id}"
+    async with HostConsole(url, contest.secret) as host:
+        await host.command({"type": "start_contest"})
+        await host.command({"type": "start_round"})
+        tablets = Tablets(url, tokens, args)
+        rss_before = rss_kib(server.pid)
+        started = time.monotonic()
+        try:
+            tablets.start()
+            ready = await tablets.collect("ready", timeout=600)
+            connected = sum(r[2] for r in ready)
+            failed = sum(r[3] for r in ready)
+            print(
+                f"tablets: {connected}/{len(tokens)} connected in "
+                f"{time.monotonic() - started:.1f} s ({failed} failed); server VmRSS "
+                f"{rss_before / 1024:.1f} -> {rss_kib(server.pid) / 1024:.1f} MiB"
+            )
+            shown = await host.command({"type": "show_question"})
+            before = int(shown["seq"])
+            await asyncio.sleep(args.settle)
+            tablets.answer_at(time.monotonic() + 0.2)
+            answers = await tablets.collect("answers", timeout=120)
+        finally:
+            tablets.close()
+        if host.drops:
+            print(f"the host console was dropped {host.drops} time(s) and reconnected")
+    acks = [pair for report in answers for pair in report[2]]
+    errors: Counter[str] = Counter()
+    for report in answers:
+        errors.update(report[3])
+    missing = sum(report[4] for report in answers)
+    latencies = [latency for latency, _ in acks]
+    commits = len({seq for _, seq in acks})
+    events = await asyncio.to_thread(contest.events, before)
+    submitted = [e for e in events if e["type"] == "answer_submitted"]
+    players = {e["event"]["player_id"] for e in submitted}
+    print(
+        f"answers: {len(tokens)} sent over {args.spread:.1f} s; {len(acks)} acked, "
+        f"{sum(errors.values())} refused {dict(errors) or ''}, {missing} without reply; "
+        f"{commits} distinct ack seqs (group commits)"
+    )
+    print(f"send -> ack: {summary_ms(latencies)}")
+    print(
+        f"event log: {len(submitted)} answer_submitted events from {len(players)} players "
+        f"(expected {len(tokens)}: {'all persisted' if len(players) == len(tokens) else 'MISSING'})"
+    )
+    if latencies:
+        p99 = percentile(latencies, 0.99)
+        verdict = "met" if p99 <= GOAL_P99 else "NOT met"
+        print(f"goal p99 <= {GOAL_P99 * 1000:.0f} ms on SQLite: {verdict} ({p99 * 1000:.1f} ms)")
+
+
+def main() -> None:
+    """Set up the contest, join the players, run the storm and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--players", type=int, default=2000)
+    parser.add_argument("--teams", type=int, default=20)
+    parser.add_argument("--spread", type=float, default=1.0, help="seconds the answers span")
+    parser.add_argument("--processes", type=int, default=2, help="tablet client processes")
+    parser.add_argument("--join-concurrency", type=int, default=32)
+    parser.add_argument(
+        "--settle", type=float, default=1.0, help="seconds between showing the question and answers"
+    )
+    args = parser.parse_args()
+    limit = raise_fd_limit()
+    print(f"answer storm benchmark — {machine()}; open files limit {limit}")
+    print(f"{args.players} players in {args.teams} teams, {args.processes} client processes")
+    with QuizServer() as server, httpx.Client(base_url=server.base, trust_env=False) as http:
+        contest = Contest.create(http, "Answer storm benchmark")
+        for number in range(args.teams):
+            contest.add_team(f"{CITIES[number % len(CITIES)]} {number // len(CITIES) + 1}")
+        contest.add_round({"kind": "all_play", "time_limit_s": 60}, [msgspec.to_builtins(STORK)])
+        started = time.monotonic()
+        joined = asyncio.run(
+            join_players(server.base, contest, args.players, args.join_concurrency)
+        )
+        spent = time.monotonic() - started
+        print(f"joins: {len(joined)} in {spent:.1f} s = {len(joined) / spent:.0f} joins/s")
+        asyncio.run(storm(server, contest, [token for _, token in joined], args))
+
+
+if __name__ == "__main__":
+    main()
