@@ -39,8 +39,10 @@ test: $(VENV)/.installed-test
 bench-engine: $(VENV)/.installed-test
 	$(BIN)/python -m loadtests.bench_engine
 
-## bench: every benchmark (not part of CI)
-bench: bench-engine
+## bench: every benchmark (not part of CI): the engine, the audience fan-out, the answer storm
+bench: bench-engine $(VENV)/.installed-bench
+	$(BIN)/python -m loadtests.bench_fanout
+	$(BIN)/python -m loadtests.bench_storm
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info
