@@ -210,9 +210,18 @@ class Contest:
         self.join_codes[team["team_id"]] = team["join_code"]
         return str(team["team_id"])
 
-    def add_round(self, rules: dict[str, Any], questions: list[Any]) -> None:
-        """Add a round with inline questions."""
-        body = {"rules": rules, "questions": questions}
+    def add_round(
+        self,
+        rules: dict[str, Any],
+        questions: list[Any] | None = None,
+        from_pack: dict[str, Any] | None = None,
+    ) -> None:
+        """Add a round with inline questions or questions from a pack."""
+        body: dict[str, Any] = {"rules": rules}
+        if questions is not None:
+            body["questions"] = questions
+        if from_pack is not None:
+            body["from_pack"] = from_pack
         _expect(
             self.http.post(f"/api/contests/{self.id}/rounds", headers=self.auth, json=body), 201
         )
