@@ -42,6 +42,7 @@ from loadtests.harness import (
     Contest,
     HostConsole,
     QuizServer,
+    cpu_seconds,
     machine,
     percentile,
     raise_fd_limit,
@@ -203,10 +204,16 @@ async def storm(
                 step = "show_question" if number == 1 else "next_question"
                 before = int((await host.command({"type": step}))["seq"])
                 await asyncio.sleep(args.settle)
-                tablets.answer_at(number, time.monotonic() + 0.1)
+                cpu, wall = cpu_seconds(server.pid), time.monotonic()
+                tablets.answer_at(number, wall + 0.1)
                 answers = await tablets.collect("answers", timeout=120)
+                cpu, wall = cpu_seconds(server.pid) - cpu, time.monotonic() - wall
                 events = await asyncio.to_thread(contest.events, before)
                 figures.storm(number, answers, events, len(tokens))
+                print(
+                    f"  server CPU {cpu:.2f} s in the {wall:.2f} s from the first answer to the "
+                    f"last ack ({cpu / wall:.0%} of one core)"
+                )
         finally:
             tablets.close()
         if host.drops:
