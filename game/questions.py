@@ -209,9 +209,7 @@ class Verdict(enum.Enum):
 
 def answer_kind(question: Question) -> str:
     """The ``kind`` tag of the answer ``question`` expects (``choice``, ``number`` …)."""
-    tag = msgspec.inspect.type_info(_EXPECTED[type(question)])
-    assert isinstance(tag, msgspec.inspect.StructType)
-    return str(tag.tag)
+    return str(_EXPECTED[type(question)].__struct_config__.tag)
 
 
 def validate_question(question: Question) -> None:
@@ -369,6 +367,5 @@ def public_question(question: Question) -> dict[str, object]:
 
 def type_tag(question: Question) -> str:
     """The ``type`` tag of a question (``single_choice`` …)."""
-    info = msgspec.inspect.type_info(type(question))
-    assert isinstance(info, msgspec.inspect.StructType)
-    return str(info.tag)
+    # The struct's own config, not msgspec.inspect: that re-reads the annotations on every call.
+    return str(type(question).__struct_config__.tag)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -43,6 +44,9 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await service.start()
+        # Everything loaded so far (packs, recovered contests, modules) lives as long as the
+        # process: keep it out of the collector's full passes, which otherwise stall fan-out.
+        gc.freeze()
         ping_task = asyncio.get_running_loop().create_task(pinger(service), name="pinger")
         try:
             yield
