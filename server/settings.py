@@ -40,9 +40,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "QUIZ_DATABASE_URL", "", "SQLAlchemy URL of the database; empty: SQLite in the data folder."
     ),
-    Setting(
-        "QUIZ_REDIS_URL", "", "Redis URL for fan-out between server processes; empty: in-process."
-    ),
     Setting("QUIZ_PUBLIC_URL", "", "Base URL printed for pages (e.g. https://quiz.example.lv)."),
     Setting("QUIZ_ADMIN_TOKEN", "", "Token needed to create contests; empty: only from loopback."),
     Setting("QUIZ_ALLOWED_ORIGINS", "", "Comma-separated extra origins allowed for WebSockets."),
@@ -82,7 +79,6 @@ class Settings:
     port: int = 8000
     data_dir: Path = Path("data")
     database_url: str = ""
-    redis_url: str = ""
     public_url: str = ""
     admin_token: str = field(default="", repr=False)
     allowed_origins: tuple[str, ...] = ()
@@ -120,7 +116,6 @@ class Settings:
                 port=_int(values, "QUIZ_PORT", 1, 65535),
                 data_dir=Path(values["QUIZ_DATA_DIR"]),
                 database_url=values["QUIZ_DATABASE_URL"],
-                redis_url=values["QUIZ_REDIS_URL"],
                 public_url=values["QUIZ_PUBLIC_URL"].rstrip("/"),
                 admin_token=values["QUIZ_ADMIN_TOKEN"],
                 allowed_origins=_list(values["QUIZ_ALLOWED_ORIGINS"]),
