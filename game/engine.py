@@ -578,8 +578,7 @@ def _judge(state: ContestState, cmd: c.Judge) -> list[ev.Event]:
         ev.Judged(at=cmd.at, team_id=cmd.team_id, correct=cmd.correct, by="host")
     ]
     if q.phase == "revealed":
-        target = sum(p for _, p in points_for_team(round_, q, cmd.team_id, verdict))
-        delta = target - q.awarded.get(cmd.team_id, 0)
+        delta = _points_owed(round_, q, cmd.team_id, verdict)
         out += _score(
             cmd.team_id, delta, "correct" if delta > 0 else "wrong", cmd.at, q.question.id
         )
@@ -601,13 +600,16 @@ def _undo_judgement(state: ContestState, cmd: c.UndoJudgement) -> list[ev.Event]
             out += _score(team_id, -diff, "undo", cmd.at, q.question.id)
         return out
     if q.phase == "revealed":
-        target = sum(
-            p for _, p in points_for_team(round_, q, record.team_id, record.previous_verdict)
-        )
-        out += _score(
-            record.team_id, target - q.awarded.get(record.team_id, 0), "undo", cmd.at, q.question.id
-        )
+        delta = _points_owed(round_, q, record.team_id, record.previous_verdict)
+        out += _score(record.team_id, delta, "undo", cmd.at, q.question.id)
     return out
+
+
+def _points_owed(round_: Round, q: QuestionState, team_id: str, verdict: str | None) -> int:
+    """After the reveal: what a team's score must change by for its answer to be worth
+    ``verdict`` (the rule of ``points_for_team``, minus what the question already paid it)."""
+    target = sum(points for _, points in points_for_team(round_, q, team_id, verdict))
+    return target - q.awarded.get(team_id, 0)
 
 
 # --- timers --------------------------------------------------------------------------------------

@@ -154,10 +154,11 @@ class Api:
         colour = data.get("colour", "#3366cc")
         if not isinstance(colour, str):
             raise ServiceError("invalid_message", "`colour` must look like #1a2b3c")
+        name = _text(data, "name", limit=100)
         team_id, code = await self.service.add_team(
             contest_id,
-            _text(data, "name", limit=100),
-            _text(data, "venue", required=False, limit=100) or _text(data, "name", limit=100),
+            name,
+            _text(data, "venue", required=False, limit=100) or name,
             colour,
             team_id,
         )

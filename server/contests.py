@@ -64,9 +64,14 @@ def new_secret(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(24)}"
 
 
+def ascii_fold(name: str) -> str:
+    """``name`` without diacritics ("Šiauliai" → "Siauliai"), for ids and codes people type."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+
+
 def new_join_code(name: str) -> str:
     """A join code players can type: three letters of the team and four digits."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
+    folded = ascii_fold(name).upper()
     letters = "".join(ch for ch in folded if ch in string.ascii_uppercase)[:3] or "TEAM"
     return f"{letters.ljust(3, 'X')}-{secrets.randbelow(9000) + 1000}"
 
@@ -333,5 +338,5 @@ class ContestService:
 
 
 def _slug(name: str) -> str:
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    folded = ascii_fold(name).lower()
     return "".join(ch if ch.isalnum() else "-" for ch in folded).strip("-")[:40]

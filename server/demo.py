@@ -20,15 +20,10 @@ from typing import Any
 import httpx
 import uvicorn
 
+from server.demo_teams import TEAMS
 from server.scripted_demo import WORDS, play
 from server.serve import add_server_options, settings_from, uvicorn_config
 from server.settings import Settings, SettingsError
-
-TEAMS = (
-    ("jelgava", "Jelgava", "Jelgavas pilsētas bibliotēka", "#c8102e"),
-    ("liepaja", "Liepāja", "Liepājas Centrālā zinātniskā bibliotēka", "#0072ce"),
-    ("siauliai", "Šiauliai", "Šiaulių miesto savivaldybės viešoji biblioteka", "#f2a900"),
-)
 
 ROUNDS: tuple[dict[str, Any], ...] = (
     {

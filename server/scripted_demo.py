@@ -32,15 +32,11 @@ from game.questions import (
 from game.state import ContestState, pending_timers
 from game.views import scoreboard
 from server.demo_questions import ALL_PLAY_QUESTIONS, BUZZER_QUESTIONS, ESTIMATION_QUESTIONS
+from server.demo_teams import TEAMS
 
 MS = 1_000
 S = 1_000_000
 
-TEAMS = (
-    ("jelgava", "Jelgava", "Jelgavas pilsētas bibliotēka", "#c8102e"),
-    ("liepaja", "Liepāja", "Liepājas Centrālā zinātniskā bibliotēka", "#0072ce"),
-    ("siauliai", "Šiauliai", "Šiaulių miesto savivaldybės viešoji biblioteka", "#f2a900"),
-)
 PLAYERS = (
     ("anna", "jelgava", "Anna K.", "child"),
     ("janis", "jelgava", "Jānis B.", "senior"),

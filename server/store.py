@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -238,7 +239,7 @@ class Store:
                 .where(events.c.seq > after)
                 .order_by(events.c.seq)
             )
-            loaded = [StoredEvent(r.seq, r.type, r.at, r.payload) for r in rows]
+            loaded = [_stored(r) for r in rows]
         return Loaded(snapshot_seq=after, snapshot=snap.state if snap else None, events=loaded)
 
     def events_after(self, contest_id: str, after: int, limit: int = 10_000) -> list[StoredEvent]:
@@ -251,7 +252,7 @@ class Store:
             .limit(limit)
         )
         with self.engine.connect() as db:
-            return [StoredEvent(r.seq, r.type, r.at, r.payload) for r in db.execute(query)]
+            return [_stored(r) for r in db.execute(query)]
 
     # --- teams, players, agents -----------------------------------------------------------------
 
@@ -340,6 +341,10 @@ class Store:
         with self.engine.connect() as db:
             row = db.execute(query).first()
         return (row.agent_id, row.venue, row.teams) if row else None
+
+
+def _stored(row: sa.Row[Any]) -> StoredEvent:
+    return StoredEvent(row.seq, row.type, row.at, row.payload)
 
 
 def _make_engine(url: str) -> Engine:

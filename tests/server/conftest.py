@@ -110,7 +110,7 @@ def receive_until(ws: Any, predicate: Any, limit: int = 100) -> dict[str, Any]:
     raise AssertionError("no matching message")
 
 
-def reply_to(ws: Any, kind: str = "ack", limit: int = 100) -> dict[str, Any]:
+def reply_to(ws: Any, limit: int = 100) -> dict[str, Any]:
     return receive_until(ws, lambda m: m["type"] in ("ack", "error"), limit)
 
 
