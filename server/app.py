@@ -3,6 +3,11 @@
 Nothing connects at import or in ``create_app``: the database is migrated and live contests are
 recovered when the lifespan starts; the clock-sync pinger is a lifespan task; on shutdown uvicorn
 closes the WebSockets (1001/1012), the runners stop and the database is released.
+
+The contest WebSocket (``/ws/{contest_id}``) is served straight from the application's entry
+point rather than through Starlette's middleware and router: a connection lives for hours, and
+every layer it passes through keeps a coroutine frame alive per connection (several KiB each for
+thousands of audience screens). Everything else goes through Starlette as usual.
 """
 
 from __future__ import annotations
@@ -11,13 +16,15 @@ import asyncio
 import contextlib
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from displays import STATIC_DIR, render_page
@@ -37,7 +44,24 @@ PAGES: dict[str, PageKind] = {
 }
 
 
-def create_app(settings: Settings) -> Starlette:
+WS_PATH = re.compile(r"/ws/([^/]+)")
+
+
+class QuizApp(Starlette):
+    """The Starlette application, with the contest WebSocket served from the entry point."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            match = WS_PATH.fullmatch(scope["path"])
+            if match is not None:
+                scope["app"] = self
+                scope["path_params"] = {"contest_id": match[1]}
+                await serve(WebSocket(scope, receive, send), self.state.service, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings) -> QuizApp:
     """Build the application for ``settings``."""
     service = ContestService(settings)
 
@@ -89,18 +113,14 @@ def create_app(settings: Settings) -> Starlette:
             return Response("not found", status_code=404)
         return FileResponse(found, headers={"Cache-Control": "public, max-age=3600"})
 
-    async def websocket(websocket: WebSocket) -> None:
-        await serve(websocket, service)
-
     routes = [
         *Api(service).routes(),
         Route("/", index),
         *(Route(f"/{path}/{{contest_id:str}}", page_for(kind)) for path, kind in PAGES.items()),
         Route("/media/{path:path}", media),
-        WebSocketRoute("/ws/{contest_id:str}", websocket),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = QuizApp(routes=routes, lifespan=lifespan)
     app.state.service = service
     app.state.settings = settings
     return app

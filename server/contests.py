@@ -124,6 +124,8 @@ class ContestService:
         """Stop every runner and release the database."""
         for runner in list(self.runners.values()):
             await runner.stop()
+        for hub in self.hubs.values():
+            hub.stop()
         self.runners.clear()
         self.executor.shutdown(wait=True)
         self.store.close()
@@ -134,7 +136,7 @@ class ContestService:
 
     def _launch(self, contest_id: str, state: ContestState) -> ContestRunner:
         loop = asyncio.get_running_loop()
-        hub = ContestHub(contest_id, loop.time)
+        hub = ContestHub(contest_id, loop.time, self.settings.view_interval)
         runner = ContestRunner(
             contest_id,
             state,

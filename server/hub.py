@@ -1,4 +1,4 @@
-"""Fan-out: every change of a contest, projected once per stream, queued per connection.
+"""Fan-out: every change of a contest, projected once per stream, written to every connection.
 
 Theory of operation (DESIGN.md "Slow clients never slow the game")
 ------------------------------------------------------------------
@@ -6,18 +6,31 @@ Connections are grouped into *streams* by what they may see: ``host``, ``team:<i
 players), ``display`` (big screens and venue agents) and ``audience``. When the runner publishes a
 new state, the hub projects the view of each stream that has listeners (``game.views``), encodes
 it **once**, keeps it in the stream's short history (for resuming clients) and offers it to every
-connection of the stream. Each connection has its own bounded queue drained by its own sender
-task; a connection whose queue is full is marked for dropping (close 4008) and resynchronises when
-it reconnects. Audience connections get each message after their delay.
+connection of the stream.
+
+A stream publishes at most once per ``min_interval`` (``QUIZ_VIEW_INTERVAL``): the first change
+after a quiet spell goes out at once, later changes within the interval are merged into one view
+sent when the interval ends (views are whole states, so the newest one carries every change; its
+``events`` list names all the merged events). A storm of answers from hundreds of tablets thus
+costs a few views a second per stream instead of one per group commit.
+
+Writing: a connection whose socket keeps up is written to directly — the ASGI ``send`` of an
+open WebSocket completes without waiting, so ``Connection.offer`` runs it to completion on the
+spot, with no queue and no task per connection (like ``websockets.broadcast()``). Only when a send
+has to wait (the client's socket buffer is full) or a message is delayed (a delayed audience)
+does the connection get a *backlog*, bounded by ``QUIZ_SEND_QUEUE``, and a writer task that
+drains it in order and ends when it is empty. A connection whose backlog overflows is closed with
+4008 and resynchronises when it reconnects.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
+import contextlib
 import logging
+import types
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,16 +43,52 @@ log = logging.getLogger(__name__)
 
 HISTORY = 64
 CENSUS_INTERVAL = 0.5  # at most two "who is connected" updates a second to the host
-PING = "\x00ping"  # a queue marker: the sender stamps t0 when it really sends
+PING = "\x00ping"  # a backlog marker: the ping is stamped (t0) when it is really written
+MAX_PENDING_PINGS = 8
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+"""An ASGI ``send`` callable of one WebSocket."""
 
 
-@dataclass(eq=False)
+@types.coroutine
+def _go_on(coro: Coroutine[Any, Any, None], pending: Any) -> Generator[Any, Any, None]:
+    """Finish, inside a task, a coroutine that was started by hand and suspended.
+
+    ``Connection.offer`` steps an ASGI send by hand (``coro.send(None)``); if it suspends, what it
+    waits on (``pending``) is handed on here, and every value or exception the task resumes this
+    with is passed to the coroutine — exactly what ``yield from coro`` would have done.
+    """
+    while True:
+        try:
+            value = yield pending
+        except BaseException as error:  # cancellation and the like go to the coroutine
+            try:
+                pending = coro.throw(error)
+            except StopIteration:
+                return
+        else:
+            try:
+                pending = coro.send(value)
+            except StopIteration:
+                return
+
+
+async def _nothing(message: dict[str, Any]) -> None:
+    """The send of a connection that has none yet (nothing is written)."""
+
+
+@dataclass(eq=False, slots=True)
 class Connection:
-    """One client connection's identity, clock estimate and outgoing queue."""
+    """One client connection: who it is, its clock estimate and its way out.
+
+    ``send`` is the WebSocket's ASGI send; ``close`` closes it with a code (used on overflow).
+    """
 
     role: Role
     contest_id: str
     queue_size: int
+    send: Send = _nothing
+    close: Callable[[int], Awaitable[None]] | None = None
     team_id: str | None = None
     player_id: str | None = None
     agent_id: str | None = None
@@ -48,13 +97,19 @@ class Connection:
     lang: str | None = None
     delay: float = 0.0
     last_seq: int | None = None
-    clock: ClockEstimator = field(default_factory=ClockEstimator)
-    pending_pings: dict[int, float] = field(default_factory=dict)
-    ping_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    stamp: Callable[[], float] | None = None  # the server clock (ms) for pings
+    clock: ClockEstimator | None = None
+    pending_pings: dict[int, float] | None = None
+    last_ping_id: int = 0
     overflowed: bool = False
+    closed: bool = False
+    backlog: deque[tuple[float, str]] | None = None
+    writer: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
-        self.queue: asyncio.Queue[tuple[float, str]] = asyncio.Queue(self.queue_size)
+        if self.syncs_clock:  # only players and agents are pinged: nobody else needs these
+            self.clock = ClockEstimator()
+            self.pending_pings = {}
 
     @property
     def stream(self) -> str:
@@ -70,24 +125,109 @@ class Connection:
         """Whether the server pings this connection for clock sync."""
         return self.role in ("player", "agent")
 
-    def offer(self, text: str, release_at: float = 0.0) -> bool:
-        """Queue a message; on overflow mark the connection for dropping and return False."""
-        if self.overflowed:
+    def offer(
+        self, text: str, release_at: float = 0.0, message: dict[str, Any] | None = None
+    ) -> bool:
+        """Write a message now, or queue it behind what is waiting; False when it is dropped.
+
+        ``message`` is the ASGI event for ``text`` when the caller shares one among many
+        connections; ``release_at`` (event-loop time) holds a delayed audience's message back.
+        """
+        if self.closed or self.overflowed:
             return False
-        try:
-            self.queue.put_nowait((release_at, text))
-        except asyncio.QueueFull:
+        if self.writer is None and not release_at:
+            if text is PING:
+                text, message = self._ping(), None
+            coro = self.send(message or {"type": "websocket.send", "text": text})
+            try:
+                pending = coro.send(None)  # type: ignore[attr-defined]
+            except StopIteration:
+                return True  # written
+            except Exception:  # the client is gone; its receive loop will detach it
+                self.closed = True
+                return False
+            # The socket is full: finish this send, and everything after it, on a writer task.
+            self.backlog = deque()
+            self._start_writer(_go_on(coro, pending))  # type: ignore[arg-type]
+            return True
+        if self.backlog is None:
+            self.backlog = deque()
+        if len(self.backlog) >= self.queue_size:
             self.overflowed = True
+            log.info("dropping a %s connection that fell behind (close %s)", self.role, 4008)
+            if self.writer is None:
+                self._start_writer(None)
             return False
+        self.backlog.append((release_at, text))
+        if self.writer is None:
+            self._start_writer(None)
         return True
+
+    def _start_writer(self, first: Awaitable[None] | None) -> None:
+        self.writer = asyncio.get_running_loop().create_task(
+            self._drain(first), name=f"ws-writer:{self.contest_id}"
+        )
+
+    async def _drain(self, first: Awaitable[None] | None) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            if first is not None:
+                await first
+            while self.backlog:
+                # The backlog can only overflow while this task is stuck sending to a slow
+                # client; it notices as soon as that send returns.
+                if self.overflowed:
+                    if self.close is not None:
+                        await self.close(CLOSE_TOO_SLOW)
+                    return
+                release_at, text = self.backlog[0]
+                wait = release_at - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self.backlog.popleft()
+                if text is PING:
+                    text = self._ping()
+                await self.send({"type": "websocket.send", "text": text})
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the client is gone
+            self.closed = True
+        finally:
+            self.writer = None
+            if not self.backlog:
+                self.backlog = None
+
+    def _ping(self) -> str:
+        """A clock-sync ping stamped now (t0, server clock in ms)."""
+        assert self.pending_pings is not None and self.stamp is not None
+        self.last_ping_id += 1
+        t0 = self.stamp()
+        self.pending_pings[self.last_ping_id] = t0
+        if len(self.pending_pings) > MAX_PENDING_PINGS:
+            self.pending_pings.pop(min(self.pending_pings))
+        return encode({"type": "ping", "id": self.last_ping_id, "t0": t0}).decode()
+
+    async def stop(self) -> None:
+        """Stop the writer task, if any (the connection is over)."""
+        self.closed = True
+        writer = self.writer
+        if writer is not None:
+            writer.cancel()
+            with contextlib.suppress(BaseException):  # it was cancelled, or the client was gone
+                await writer
 
 
 @dataclass
 class Stream:
-    """Listeners of one projection and its recent messages."""
+    """Listeners of one projection, its recent messages and its publication schedule."""
 
     connections: set[Connection] = field(default_factory=set)
     history: deque[tuple[int, str, float]] = field(default_factory=lambda: deque(maxlen=HISTORY))
+    published_at: float = float("-inf")
+    events: list[str] = field(default_factory=list)  # merged events waiting for the next view
+    due: asyncio.TimerHandle | None = None
+    published_seq: int = -1
+    held: list[tuple[Connection, str]] = field(default_factory=list)  # replies after the view
 
 
 def project(stream: str, state: ContestState) -> dict[str, Any]:
@@ -104,10 +244,13 @@ def project(stream: str, state: ContestState) -> dict[str, Any]:
 class ContestHub:
     """The fan-out of one contest."""
 
-    def __init__(self, contest_id: str, now: Callable[[], float]) -> None:
+    def __init__(
+        self, contest_id: str, now: Callable[[], float], min_interval: float = 0.0
+    ) -> None:
         self.contest_id = contest_id
         self.streams: dict[str, Stream] = {}
-        self._now = now  # the event loop's clock, for audience delays
+        self._now = now  # the event loop's clock, for audience delays and the view interval
+        self.min_interval = min_interval
         self.state = ContestState()
         self.seq = 0
         self._census_due: asyncio.TimerHandle | None = None
@@ -126,28 +269,63 @@ class ContestHub:
         return encode(body).decode()
 
     def publish(self, state: ContestState, seq: int, events: list[str]) -> None:
-        """Fan out the views of a new state to every listener."""
+        """Fan out the views of a new state to every listener (see the interval above)."""
         self.state, self.seq = state, seq
+        now = self._now()
         for key, stream in self.streams.items():
             if not stream.connections:
                 continue
-            text = self._message(key, snapshot=False, events=events)
-            stream.history.append((seq, text, self._now()))
+            stream.events.extend(events)
+            if stream.due is not None:
+                continue  # a merged view is already on its way
+            wait = stream.published_at + self.min_interval - now
+            if wait <= 0:
+                self._flush(key, stream)
+            else:
+                stream.due = asyncio.get_running_loop().call_later(wait, self._flush, key, stream)
+
+    def _flush(self, key: str, stream: Stream) -> None:
+        if stream.due is not None:
+            stream.due.cancel()
+            stream.due = None
+        events, stream.events = stream.events, []
+        held, stream.held = stream.held, []
+        if stream.connections:
+            text = self._message(key, snapshot=False, events=list(dict.fromkeys(events)))
+            stream.published_at = now = self._now()
+            stream.published_seq = self.seq
+            stream.history.append((self.seq, text, now))
             self._offer(stream, text)
+        for conn, reply in held:
+            conn.offer(reply)
+
+    def reply(self, conn: Connection, seq: int, text: str) -> None:
+        """Send ``conn`` the reply (an ack) to a change it made, never before the view showing
+        change ``seq`` (which may be waiting for the end of its stream's view interval)."""
+        stream = self.streams.get(conn.stream)
+        if stream is not None and stream.due is not None and stream.published_seq < seq:
+            stream.held.append((conn, text))
+        else:
+            conn.offer(text)
+
+    def flush(self) -> None:
+        """Send every merged view that is waiting (before shutting down, say)."""
+        for key, stream in self.streams.items():
+            if stream.due is not None:
+                self._flush(key, stream)
 
     def _offer(self, stream: Stream, text: str) -> None:
         now = self._now()
+        message = {"type": "websocket.send", "text": text}  # one ASGI event for everyone
         for conn in list(stream.connections):
-            if not conn.offer(text, now + conn.delay if conn.delay else 0.0):
-                log.info(
-                    "dropping a %s connection that fell behind (close %s)",
-                    conn.role,
-                    CLOSE_TOO_SLOW,
-                )
+            conn.offer(text, now + conn.delay if conn.delay else 0.0, message)
 
     def attach(self, conn: Connection, last_seq: int | None) -> None:
-        """Add a connection and queue what it missed since ``last_seq``, or a snapshot."""
+        """Add a connection and send what it missed since ``last_seq``, or a snapshot."""
         stream = self.streams.setdefault(conn.stream, Stream())
+        if not stream.connections and stream.due is None and stream.published_seq != self.seq:
+            # Changes happened while nobody listened: the history lacks them.
+            stream.history.clear()
         stream.connections.add(conn)
         if conn.delay:
             self._attach_delayed(conn, stream)
@@ -182,7 +360,7 @@ class ContestHub:
 
     def connections_changed(self) -> None:
         """Tell the host console who is connected, at most every ``CENSUS_INTERVAL`` seconds
-        (a crowd of audience connections must not flood the host's queue)."""
+        (a crowd of audience connections must not flood the host's connection)."""
         if self._census_due is None:
             self._census_due = asyncio.get_running_loop().call_later(
                 CENSUS_INTERVAL, self._send_census
@@ -208,7 +386,7 @@ class ContestHub:
                         {
                             "agent_id": conn.agent_id,
                             "teams": sorted(conn.agent_teams),
-                            "synced": conn.clock.synced,
+                            "synced": conn.clock is not None and conn.clock.synced,
                         }
                     )
                 else:
@@ -218,3 +396,14 @@ class ContestHub:
     def all_connections(self) -> list[Connection]:
         """Every connection of the contest."""
         return [c for s in self.streams.values() for c in s.connections]
+
+    def stop(self) -> None:
+        """Cancel the hub's timers (the contest is unloaded)."""
+        for stream in self.streams.values():
+            if stream.due is not None:
+                stream.due.cancel()
+                stream.due = None
+            stream.held.clear()
+        if self._census_due is not None:
+            self._census_due.cancel()
+            self._census_due = None

@@ -50,6 +50,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("QUIZ_SEND_QUEUE", "256", "Messages queued per connection before it is dropped."),
     Setting("QUIZ_AUDIENCE_DELAY", "0", "Minimum delay of the audience stream, in seconds."),
+    Setting(
+        "QUIZ_VIEW_INTERVAL",
+        "0.05",
+        "Seconds between two views of one stream; changes in between are merged (0: every change).",
+    ),
     Setting("QUIZ_HELLO_TIMEOUT", "10", "Seconds a new WebSocket has to send its hello."),
     Setting("QUIZ_PING_INTERVAL", "1.0", "Seconds between clock-sync pings to players and agents."),
     Setting("QUIZ_SNAPSHOT_EVERY", "200", "Events between state snapshots in the database."),
@@ -87,6 +92,7 @@ class Settings:
     rate_limit: int = 20
     send_queue: int = 256
     audience_delay: float = 0.0
+    view_interval: float = 0.05
     hello_timeout: float = 10.0
     ping_interval: float = 1.0
     snapshot_every: int = 200
@@ -124,6 +130,7 @@ class Settings:
                 rate_limit=_int(values, "QUIZ_RATE_LIMIT", 1, 10_000),
                 send_queue=_int(values, "QUIZ_SEND_QUEUE", 4, 100_000),
                 audience_delay=_float(values, "QUIZ_AUDIENCE_DELAY", 0, 600),
+                view_interval=_float(values, "QUIZ_VIEW_INTERVAL", 0, 5),
                 hello_timeout=_float(values, "QUIZ_HELLO_TIMEOUT", 0.1, 600),
                 ping_interval=_float(values, "QUIZ_PING_INTERVAL", 0.05, 60),
                 snapshot_every=_int(values, "QUIZ_SNAPSHOT_EVERY", 1, 1_000_000),

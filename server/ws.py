@@ -4,13 +4,15 @@ Theory of operation (docs/protocol.md)
 --------------------------------------
 A connection lives in ``serve``: the Origin is checked before the upgrade; the first frame must be
 a valid ``hello`` with a working credential; then the connection is attached to its contest's hub
-(which queues what it missed, or a snapshot) and a sender task drains its queue. The receive loop
+(which sends what it missed, or a snapshot); from then on everything the server says to it goes
+through its ``Connection`` (``server.hub``), written directly while the socket keeps up. The
+receive loop
 enforces the size limit and a token-bucket rate limit, parses each frame into a typed message
 (``server.protocol``) and turns it into an engine command for the contest's runner. Every refusal
 is an ``error`` message with a stable code; a client that keeps misbehaving is closed (4029).
 
-Clock sync: the service pings every player and agent connection about once a second (a marker in
-the queue; the sender stamps ``t0`` when it actually sends), pongs feed the connection's
+Clock sync: the service pings every player and agent connection about once a second (``t0`` is
+stamped when the ping is actually written), pongs feed the connection's
 ``ClockEstimator``, and buzzes are mapped to server time with it.
 """
 
@@ -21,6 +23,7 @@ import contextlib
 import logging
 from typing import Any
 
+from starlette.types import Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from game import commands as c
@@ -65,8 +68,8 @@ def origin_allowed(websocket: WebSocket, allowed: tuple[str, ...]) -> bool:
     return origin in own or origin in allowed
 
 
-async def serve(websocket: WebSocket, service: ContestService) -> None:
-    """Handle one WebSocket connection from handshake to close."""
+async def serve(websocket: WebSocket, service: ContestService, send: Send) -> None:
+    """Handle one WebSocket connection from handshake to close (``send``: its ASGI send)."""
     settings = service.settings
     contest_id = websocket.path_params["contest_id"]
     if not origin_allowed(websocket, settings.allowed_origins):
@@ -82,19 +85,21 @@ async def serve(websocket: WebSocket, service: ContestService) -> None:
     conn = await _hello(websocket, service, contest_id)
     if conn is None:
         return
+    conn.send = send
+
+    async def close(code: int) -> None:
+        with contextlib.suppress(Exception):
+            await websocket.close(code=code)
+
+    conn.close = close
     hub.attach(conn, conn.last_seq)
     service.connections.add(conn)
-    sender = asyncio.get_running_loop().create_task(
-        _sender(websocket, conn, service), name=f"ws-sender:{contest_id}"
-    )
     try:
         await _receive_loop(websocket, conn, service)
     finally:
         hub.detach(conn)
         service.connections.discard(conn)
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sender
+        await conn.stop()
 
 
 async def _send_and_close(websocket: WebSocket, text: bytes, code: int) -> None:
@@ -125,6 +130,7 @@ async def _hello(
         queue_size=settings.send_queue,
         lang=hello.lang,
         last_seq=hello.last_seq,
+        stamp=service.clock.now_ms,
     )
     welcome: dict[str, Any] = {"type": "welcome", "role": hello.role, "contest_id": contest_id}
     if hello.role == "host":
@@ -175,31 +181,6 @@ async def _hello(
     except Exception:
         return None
     return conn
-
-
-async def _sender(websocket: WebSocket, conn: Connection, service: ContestService) -> None:
-    loop = asyncio.get_running_loop()
-    try:
-        while True:
-            release_at, text = await conn.queue.get()
-            # The queue can only overflow while this task is stuck sending to a slow client;
-            # it notices as soon as that send returns.
-            if conn.overflowed:
-                await websocket.close(code=p.CLOSE_TOO_SLOW)
-                return
-            wait = release_at - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            if text == PING:
-                ping_id = next(conn.ping_ids)
-                t0 = service.clock.now_ms()
-                conn.pending_pings[ping_id] = t0
-                if len(conn.pending_pings) > 8:
-                    conn.pending_pings.pop(min(conn.pending_pings))
-                text = p.encode({"type": "ping", "id": ping_id, "t0": t0}).decode()
-            await websocket.send_text(text)
-    except (WebSocketDisconnect, RuntimeError, ConnectionError):
-        return
 
 
 async def _receive_loop(websocket: WebSocket, conn: Connection, service: ContestService) -> None:
@@ -290,11 +271,12 @@ async def _handle(
         fields = describe(refused)
         conn.offer(p.error(fields["code"], fields["message"], message.id).decode())
         return
-    conn.offer(p.ack(message.id, seq).decode())
+    service.hubs[conn.contest_id].reply(conn, seq, p.ack(message.id, seq).decode())
 
 
 def _tablet_buzz(message: p.BuzzMessage, conn: Connection, arrived_us: int) -> c.Buzz:
     clock = conn.clock
+    assert clock is not None  # players sync their clocks
     if clock.synced:
         pressed_us = int(clock.to_server(message.pressed_at) * 1000)
         bound_ms = clock.bound
@@ -317,9 +299,10 @@ def _agent_press(message: p.PressMessage, conn: Connection, arrived_us: int) -> 
         raise p.ProtocolError(
             "not_your_team", "this agent does not press for that team", message.id
         )
-    if not conn.clock.synced:
-        raise p.ProtocolError("clock_not_synced", "answer a ping before pressing", message.id)
     clock = conn.clock
+    assert clock is not None  # agents sync their clocks
+    if not clock.synced:
+        raise p.ProtocolError("clock_not_synced", "answer a ping before pressing", message.id)
     return c.Buzz(
         at=arrived_us,
         team_id=message.team_id,
@@ -333,21 +316,16 @@ def _agent_press(message: p.PressMessage, conn: Connection, arrived_us: int) -> 
 
 def _pong(message: p.Pong, conn: Connection, service: ContestService) -> None:
     t3 = service.clock.now_ms()
+    if conn.pending_pings is None or conn.clock is None:
+        return  # never pinged: nothing to answer
     t0 = conn.pending_pings.pop(message.id, None)
     if t0 is None or t0 != message.t0:
         return  # an unknown or forged ping: ignore
-    if conn.clock.add(t0, message.t1, message.t2, t3) is None:
+    clock = conn.clock
+    if clock.add(t0, message.t1, message.t2, t3) is None:
         return
-    conn.offer(
-        p.encode(
-            {
-                "type": "clock",
-                "offset": conn.clock.offset,
-                "bound": conn.clock.bound,
-                "samples": conn.clock.samples,
-            }
-        ).decode()
-    )
+    reply = {"type": "clock", "offset": clock.offset, "bound": clock.bound}
+    conn.offer(p.encode({**reply, "samples": clock.samples}).decode())
 
 
 async def pinger(service: ContestService) -> None:

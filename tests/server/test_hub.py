@@ -1,13 +1,16 @@
-"""Fan-out: one encoding per stream, bounded queues, resume from history, dropping slow clients."""
+"""Fan-out: one encoding per stream, direct writes, backlogs for slow sockets, merged views,
+resume from history, dropping slow clients."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 from game import commands as c
 from game.engine import decide
 from game.state import ContestState
-from server.hub import HISTORY, Connection, ContestHub
+from server.hub import HISTORY, PING, Connection, ContestHub
 
 
 def _state() -> ContestState:
@@ -20,34 +23,169 @@ def _state() -> ContestState:
     return state
 
 
-def test_each_stream_is_encoded_once_and_offered_to_all_its_connections():
+class Socket:
+    """The ASGI side of one WebSocket: records what is written; ``jam()`` makes writes wait,
+    as uvicorn's do while the client's socket buffer is full."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+        self.events: list[dict[str, Any]] = []
+        self.writable = asyncio.Event()
+        self.writable.set()
+        self.closed_with: int | None = None
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.writable.wait()
+        self.events.append(message)
+        self.written.append(message["text"])
+
+    async def close(self, code: int) -> None:
+        self.closed_with = code
+
+    def jam(self) -> None:
+        self.writable.clear()
+
+    def unjam(self) -> None:
+        self.writable.set()
+
+    def seqs(self) -> list[int]:
+        return [json.loads(text)["seq"] for text in self.written]
+
+
+def _connection(role: str = "display", **fields: Any) -> tuple[Connection, Socket]:
+    socket = Socket()
+    fields.setdefault("queue_size", 1000)
+    conn = Connection(
+        role=role,  # type: ignore[arg-type]
+        contest_id="x",
+        send=socket.send,
+        close=socket.close,
+        **fields,
+    )
+    return conn, socket
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def test_each_stream_is_encoded_once_and_written_to_all_its_connections_at_once():
     async def scenario():
         hub = ContestHub("x", lambda: 0.0)
-        screens = [Connection(role="display", contest_id="x", queue_size=8) for _ in range(3)]
-        team_a = Connection(role="player", contest_id="x", queue_size=8, team_id="a")
-        for conn in (*screens, team_a):
+        screens = [_connection() for _ in range(3)]
+        team_a, tablet = _connection("player", team_id="a")
+        for conn, _ in (*screens, (team_a, tablet)):
             hub.attach(conn, None)
         state = _state()
         hub.publish(state, state.version, ["team_added"])
-        texts = {conn.queue.get_nowait()[1] for conn in screens for _ in range(2)}
-        assert len(texts) == 2  # the snapshot and the one shared update
-        shared = [screens[i].queue for i in range(3)]
-        assert all(q.empty() for q in shared)
-        assert '"role":"player"' in team_a.queue.get_nowait()[1]
+        # Written during publish itself: no queue, no task per connection.
+        updates = [socket.written[1] for _, socket in screens]
+        assert all(text is updates[0] for text in updates)  # encoded once, shared
+        assert all(socket.events[1] is screens[0][1].events[1] for _, socket in screens)
+        assert json.loads(updates[0])["events"] == ["team_added"]
+        assert [conn.writer for conn, _ in screens] == [None, None, None]
+        assert json.loads(tablet.written[1])["view"]["role"] == "player"
 
     asyncio.run(scenario())
 
 
-def test_a_full_queue_marks_the_connection_for_dropping():
+def test_a_jammed_socket_gets_a_backlog_in_order_and_the_others_are_not_held_up():
     async def scenario():
         hub = ContestHub("x", lambda: 0.0)
-        slow = Connection(role="audience", contest_id="x", queue_size=4)
+        slow, slow_socket = _connection("audience")
+        fast, fast_socket = _connection("audience")
         hub.attach(slow, None)
+        hub.attach(fast, None)
+        slow_socket.jam()
         state = _state()
-        for seq in range(10):
+        for seq in (1, 2, 3):
             hub.publish(state, seq, [])
-        assert slow.overflowed
-        assert slow.queue.qsize() == 4
+        assert fast_socket.seqs()[1:] == [1, 2, 3]
+        assert slow_socket.seqs()[1:] == [] and slow.writer is not None
+        slow_socket.unjam()
+        await _settle()
+        assert slow_socket.seqs()[1:] == [1, 2, 3]
+        assert slow.writer is None and slow.backlog is None  # back to direct writes
+        hub.publish(state, 4, [])
+        assert slow_socket.seqs()[-1] == 4
+
+    asyncio.run(scenario())
+
+
+def test_a_backlog_that_overflows_closes_the_connection_with_4008():
+    async def scenario():
+        hub = ContestHub("x", lambda: 0.0)
+        slow, socket = _connection("audience", queue_size=4)
+        hub.attach(slow, None)
+        socket.jam()
+        state = _state()
+        for seq in range(1, 11):
+            hub.publish(state, seq, [])
+        assert slow.overflowed and slow.backlog is not None and len(slow.backlog) == 4
+        assert not slow.offer("more")  # dropped from now on
+        socket.unjam()
+        await _settle()
+        assert socket.closed_with == 4008
+        assert socket.seqs()[1:] == [1]  # the send that was under way, then the close
+
+    asyncio.run(scenario())
+
+
+def test_a_client_that_is_gone_is_not_written_to_again():
+    async def scenario():
+        hub = ContestHub("x", lambda: 0.0)
+        calls = []
+
+        async def broken(message: dict[str, Any]) -> None:
+            calls.append(message)
+            raise ConnectionResetError
+
+        gone = Connection(role="audience", contest_id="x", queue_size=8, send=broken)
+        hub.attach(gone, None)
+        hub.publish(_state(), 1, [])
+        assert gone.closed and len(calls) == 1
+
+    asyncio.run(scenario())
+
+
+def test_changes_within_the_view_interval_are_merged_into_one_view():
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        hub = ContestHub("x", loop.time, min_interval=0.05)
+        screen, socket = _connection()
+        hub.attach(screen, None)
+        state = _state()
+        hub.publish(state, 1, ["answer_submitted"])  # after a quiet spell: at once
+        hub.publish(state, 2, ["answer_submitted"])
+        hub.publish(state, 3, ["answers_locked"])
+        assert socket.seqs() == [0, 1]
+        await asyncio.sleep(0.1)
+        assert socket.seqs() == [0, 1, 3]  # one view for both changes, the newest
+        merged = json.loads(socket.written[-1])
+        assert merged["events"] == ["answer_submitted", "answers_locked"]
+        await asyncio.sleep(0.1)
+        hub.publish(state, 4, ["score_changed"])  # quiet again: at once
+        assert socket.seqs()[-1] == 4
+
+    asyncio.run(scenario())
+
+
+def test_an_ack_never_overtakes_the_view_of_its_change():
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        hub = ContestHub("x", loop.time, min_interval=0.05)
+        tablet, socket = _connection("player", team_id="a")
+        hub.attach(tablet, None)
+        state = _state()
+        hub.publish(state, 1, ["answer_submitted"])
+        hub.reply(tablet, 1, '{"type":"ack","id":1,"seq":1}')  # its view is out: at once
+        hub.publish(state, 2, ["answer_submitted"])  # merged: waits for the interval
+        hub.reply(tablet, 2, '{"type":"ack","id":2,"seq":2}')
+        assert [json.loads(t)["type"] for t in socket.written] == ["view", "view", "ack"]
+        await asyncio.sleep(0.1)
+        kinds = [(json.loads(t)["type"], json.loads(t)["seq"]) for t in socket.written]
+        assert kinds[3:] == [("view", 2), ("ack", 2)]
 
     asyncio.run(scenario())
 
@@ -55,33 +193,54 @@ def test_a_full_queue_marks_the_connection_for_dropping():
 def test_resume_replays_history_or_falls_back_to_a_snapshot():
     async def scenario():
         hub = ContestHub("x", lambda: 0.0)
-        keeper = Connection(role="display", contest_id="x", queue_size=1000)
+        keeper, _ = _connection()
         hub.attach(keeper, None)
         state = _state()
         for seq in range(1, HISTORY + 11):
             hub.publish(state, seq, ["e"])
-        late = Connection(role="display", contest_id="x", queue_size=1000)
+        late, late_socket = _connection()
         hub.attach(late, HISTORY + 5)
-        assert late.queue.qsize() == 5 and '"snapshot":false' in late.queue.get_nowait()[1]
-        old = Connection(role="display", contest_id="x", queue_size=1000)
+        assert late_socket.seqs() == [HISTORY + 6 + i for i in range(5)]
+        assert '"snapshot":false' in late_socket.written[0]
+        old, old_socket = _connection()
         hub.attach(old, 2)
-        assert old.queue.qsize() == 1 and '"snapshot":true' in old.queue.get_nowait()[1]
-        current = Connection(role="display", contest_id="x", queue_size=1000)
+        assert len(old_socket.written) == 1 and '"snapshot":true' in old_socket.written[0]
+        current, current_socket = _connection()
         hub.attach(current, HISTORY + 10)
-        assert current.queue.empty()
+        assert current_socket.written == []
+
+    asyncio.run(scenario())
+
+
+def test_a_stream_nobody_listened_to_resumes_from_a_snapshot_not_stale_history():
+    async def scenario():
+        hub = ContestHub("x", lambda: 0.0)
+        tablet, _ = _connection("player", team_id="a")
+        hub.attach(tablet, None)
+        state = _state()
+        hub.publish(state, 1, [])
+        hub.detach(tablet)
+        hub.publish(state, 2, [])  # nobody on team a's stream: not projected
+        back, socket = _connection("player", team_id="a")
+        hub.attach(back, 0)
+        assert len(socket.written) == 1
+        message = json.loads(socket.written[0])
+        assert message["snapshot"] and message["seq"] == 2
 
     asyncio.run(scenario())
 
 
 def test_audience_messages_are_released_after_the_delay():
     async def scenario():
-        hub = ContestHub("x", lambda: 100.0)
-        audience = Connection(role="audience", contest_id="x", queue_size=8, delay=30.0)
+        loop = asyncio.get_running_loop()
+        hub = ContestHub("x", loop.time)
+        audience, socket = _connection("audience", delay=0.2)
         hub.attach(audience, None)
-        audience.queue.get_nowait()
         hub.publish(_state(), 3, [])
-        release, _ = audience.queue.get_nowait()
-        assert release == 130.0
+        await asyncio.sleep(0.05)
+        assert socket.seqs() == [0]  # the snapshot only
+        await asyncio.sleep(0.3)
+        assert socket.seqs() == [0, 3]
 
     asyncio.run(scenario())
 
@@ -90,34 +249,59 @@ def test_a_delayed_audience_never_starts_ahead_of_its_delay():
     async def scenario():
         clock = [0.0]
         hub = ContestHub("x", lambda: clock[0])
-        live = Connection(role="audience", contest_id="x", queue_size=100)
+        live, _ = _connection("audience")
         hub.attach(live, None)
         state = _state()
         for seq, at in ((1, 10.0), (2, 50.0), (3, 95.0)):
             clock[0] = at
             hub.publish(state, seq, [f"e{seq}"])
         clock[0] = 100.0
-        late = Connection(role="audience", contest_id="x", queue_size=100, delay=30.0)
-        hub.attach(late, None)
-        first = late.queue.get_nowait()
+        late, _ = _connection("audience", delay=30.0)
+        late.writer = asyncio.get_running_loop().create_future()  # type: ignore[assignment]
+        hub.attach(late, None)  # (a writer "busy": everything goes to the backlog to inspect)
+        assert late.backlog is not None
+        first, second = late.backlog
         assert first[0] == 0.0 and '"seq":2' in first[1]  # 50 s old: the newest at least 30 s old
-        second = late.queue.get_nowait()
         assert second[0] == 125.0 and '"seq":3' in second[1]  # released 30 s after it happened
-        assert late.queue.empty()
+        late.writer = None
 
     asyncio.run(scenario())
+
+
+def test_pings_are_stamped_when_they_are_written():
+    async def scenario():
+        now = [1000.0]
+        tablet, socket = _connection("player", team_id="a", stamp=lambda: now[0])
+        assert tablet.clock is not None and tablet.pending_pings == {}
+        socket.jam()
+        tablet.offer("first")
+        tablet.offer(PING)
+        now[0] = 1500.0
+        socket.unjam()
+        await _settle()
+        ping = json.loads(socket.written[1])
+        assert ping["type"] == "ping" and ping["t0"] == 1500.0
+        assert tablet.pending_pings == {ping["id"]: 1500.0}
+
+    asyncio.run(scenario())
+
+
+def test_only_players_and_agents_carry_a_clock_estimate():
+    audience, _ = _connection("audience")
+    agent, _ = _connection("agent")
+    assert audience.clock is None and audience.pending_pings is None
+    assert agent.clock is not None
 
 
 def test_connection_changes_reach_the_host_at_most_twice_a_second():
     async def scenario():
         hub = ContestHub("x", lambda: 0.0)
-        host = Connection(role="host", contest_id="x", queue_size=16)
+        host, socket = _connection("host")
         hub.attach(host, None)
-        host.queue.get_nowait()  # the snapshot
         for _ in range(500):  # a crowd arrives at once
-            hub.attach(Connection(role="audience", contest_id="x", queue_size=4), None)
+            hub.attach(_connection("audience", queue_size=4)[0], None)
         await asyncio.sleep(0.7)
-        assert host.queue.qsize() == 1 and not host.overflowed
-        assert '"audience":500' in host.queue.get_nowait()[1]
+        assert len(socket.written) == 2 and not host.overflowed  # the snapshot and one census
+        assert '"audience":500' in socket.written[1]
 
     asyncio.run(scenario())
