@@ -138,8 +138,9 @@ def _timers(state: ContestState) -> list[View]:
     return [msgspec.to_builtins(t) for t in pending_timers(state)]
 
 
-def host_view(state: ContestState) -> View:
-    """Everything, for the host console."""
+def host_view(state: ContestState, *, with_players: bool = True) -> View:
+    """Everything, for the host console (``players`` left out when ``with_players`` is false:
+    the list is long and rarely changes, so the fan-out sends it only when it has)."""
     view: View = {
         "role": "host",
         "contest": _contest(state),
@@ -147,10 +148,11 @@ def host_view(state: ContestState) -> View:
         "round": _round(state),
         "rounds": [_round_summary(state, i, r) for i, r in enumerate(state.rounds)],
         "teams": [msgspec.to_builtins(t) for t in state.teams.values()],
-        "players": [msgspec.to_builtins(p) for p in state.players.values()],
         "question": None,
         "timers": _timers(state),
     }
+    if with_players:
+        view["players"] = [msgspec.to_builtins(p) for p in state.players.values()]
     q = state.question
     if q is not None:
         shown = _public_question(state, q)
@@ -190,22 +192,24 @@ def _round_summary(state: ContestState, index: int, round_: Round) -> View:
     }
 
 
-def team_view(state: ContestState, team_id: str) -> View:
-    """What the players of ``team_id`` see on their tablets."""
+def team_view(state: ContestState, team_id: str, *, with_members: bool = True) -> View:
+    """What the players of ``team_id`` see on their tablets (``members`` left out when
+    ``with_members`` is false, as for ``host_view``'s players)."""
     team = state.teams.get(team_id)
     view: View = {
         "role": "player",
         "team": msgspec.to_builtins(team) if team else None,
-        "members": [
-            {"id": p.id, "display_name": p.display_name}
-            for p in state.players.values()
-            if p.team_id == team_id
-        ],
         "contest": _contest(state),
         "scoreboard": scoreboard(state),
         "round": _round(state),
         "question": None,
     }
+    if with_members:
+        view["members"] = [
+            {"id": p.id, "display_name": p.display_name}
+            for p in state.players.values()
+            if p.team_id == team_id
+        ]
     q = state.question
     if q is not None:
         shown = _public_question(state, q)

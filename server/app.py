@@ -1,7 +1,8 @@
 """``create_app(settings)``: the Starlette application and its lifespan.
 
 Nothing connects at import or in ``create_app``: the database is migrated and live contests are
-recovered when the lifespan starts; the clock-sync pinger is a lifespan task; on shutdown uvicorn
+recovered when the lifespan starts; the clock-sync pinger and the collector policy
+(``server.collector``) are lifespan tasks; on shutdown uvicorn
 closes the WebSockets (1001/1012), the runners stop and the database is released.
 
 The contest WebSocket (``/ws/{contest_id}``) is served straight from the application's entry
@@ -30,6 +31,7 @@ from starlette.websockets import WebSocket
 from displays import STATIC_DIR, render_page
 from displays.pages import PageKind
 from server.api import Api
+from server.collector import housekeeper
 from server.contests import ContestService
 from server.settings import Settings
 from server.ws import pinger, serve
@@ -71,13 +73,18 @@ def create_app(settings: Settings) -> QuizApp:
         # Everything loaded so far (packs, recovered contests, modules) lives as long as the
         # process: keep it out of the collector's full passes, which otherwise stall fan-out.
         gc.freeze()
-        ping_task = asyncio.get_running_loop().create_task(pinger(service), name="pinger")
+        loop = asyncio.get_running_loop()
+        tasks = [
+            loop.create_task(pinger(service), name="pinger"),
+            loop.create_task(housekeeper(service.connections), name="collector"),
+        ]
         try:
             yield
         finally:
-            ping_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ping_task
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await service.stop()
 
     def language(request: Request) -> str:

@@ -8,11 +8,13 @@ new state, the hub projects the view of each stream that has listeners (``game.v
 it **once**, keeps it in the stream's short history (for resuming clients) and offers it to every
 connection of the stream.
 
-A stream publishes at most once per ``min_interval`` (``QUIZ_VIEW_INTERVAL``): the first change
-after a quiet spell goes out at once, later changes within the interval are merged into one view
-sent when the interval ends (views are whole states, so the newest one carries every change; its
-``events`` list names all the merged events). A storm of answers from hundreds of tablets thus
-costs a few views a second per stream instead of one per group commit.
+A stream publishes at most once per *interval*: the first change after a quiet spell goes out at
+once, later changes within the interval are merged into one view sent when the interval ends
+(views are whole states, so the newest one carries every change; its ``events`` list names all
+the merged events). The interval is ``QUIZ_VIEW_INTERVAL`` (0.05 s), or longer when one round of
+views to every stream of the contest costs more than ``FANOUT_SHARE`` of it: with thousands of
+tablets answering at once, fan-out takes at most half of the event loop and the answers the
+rest, instead of one view per group commit to every tablet.
 
 Writing: a connection whose socket keeps up is written to directly — the ASGI ``send`` of an
 open WebSocket completes without waiting, so ``Connection.offer`` runs it to completion on the
@@ -28,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import types
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator
@@ -42,6 +45,7 @@ from server.protocol import CLOSE_TOO_SLOW, Role, encode
 log = logging.getLogger(__name__)
 
 HISTORY = 64
+FANOUT_SHARE = 0.5  # views may take at most half of the event loop's time (see ContestHub)
 CENSUS_INTERVAL = 0.5  # at most two "who is connected" updates a second to the host
 PING = "\x00ping"  # a backlog marker: the ping is stamped (t0) when it is really written
 MAX_PENDING_PINGS = 8
@@ -99,6 +103,7 @@ class Connection:
     last_seq: int | None = None
     stamp: Callable[[], float] | None = None  # the server clock (ms) for pings
     clock: ClockEstimator | None = None
+    clock_sent: tuple[float, float] | None = None  # the estimate the client was last told
     pending_pings: dict[int, float] | None = None
     last_ping_id: int = 0
     overflowed: bool = False
@@ -227,15 +232,17 @@ class Stream:
     events: list[str] = field(default_factory=list)  # merged events waiting for the next view
     due: asyncio.TimerHandle | None = None
     published_seq: int = -1
-    held: list[tuple[Connection, str]] = field(default_factory=list)  # replies after the view
+    roster: Any = None  # the players mapping whose list the stream's clients have last been sent
+    cost: float = 0.0  # seconds its last view took to project, encode and write
 
 
-def project(stream: str, state: ContestState) -> dict[str, Any]:
-    """The view of ``stream`` for ``state``."""
+def project(stream: str, state: ContestState, *, roster: bool = True) -> dict[str, Any]:
+    """The view of ``stream`` for ``state``; ``roster=False`` leaves out the list of players
+    (the host's ``players``, a team's ``members``)."""
     if stream == "host":
-        return host_view(state)
+        return host_view(state, with_players=roster)
     if stream.startswith("team:"):
-        return team_view(state, stream.removeprefix("team:"))
+        return team_view(state, stream.removeprefix("team:"), with_members=roster)
     if stream == "display":
         return display_view(state)
     return audience_view(state)
@@ -255,8 +262,10 @@ class ContestHub:
         self.seq = 0
         self._census_due: asyncio.TimerHandle | None = None
 
-    def _message(self, stream: str, *, snapshot: bool, events: list[str]) -> str:
-        view = project(stream, self.state)
+    def _message(
+        self, stream: str, *, snapshot: bool, events: list[str], roster: bool = True
+    ) -> str:
+        view = project(stream, self.state, roster=roster)
         if stream == "host":
             view["connections"] = self.census()
         body = {
@@ -272,41 +281,46 @@ class ContestHub:
         """Fan out the views of a new state to every listener (see the interval above)."""
         self.state, self.seq = state, seq
         now = self._now()
+        interval = self.interval()
         for key, stream in self.streams.items():
             if not stream.connections:
                 continue
             stream.events.extend(events)
             if stream.due is not None:
                 continue  # a merged view is already on its way
-            wait = stream.published_at + self.min_interval - now
+            wait = stream.published_at + interval - now
             if wait <= 0:
                 self._flush(key, stream)
             else:
                 stream.due = asyncio.get_running_loop().call_later(wait, self._flush, key, stream)
+
+    def interval(self) -> float:
+        """The least time between two views of a stream: ``min_interval``, or longer when one
+        round of views of every stream costs more than ``FANOUT_SHARE`` of it."""
+        if not self.min_interval:
+            return 0.0
+        cost = sum(stream.cost for stream in self.streams.values() if stream.connections)
+        return max(self.min_interval, cost / FANOUT_SHARE)
 
     def _flush(self, key: str, stream: Stream) -> None:
         if stream.due is not None:
             stream.due.cancel()
             stream.due = None
         events, stream.events = stream.events, []
-        held, stream.held = stream.held, []
-        if stream.connections:
-            text = self._message(key, snapshot=False, events=list(dict.fromkeys(events)))
-            stream.published_at = now = self._now()
-            stream.published_seq = self.seq
-            stream.history.append((self.seq, text, now))
-            self._offer(stream, text)
-        for conn, reply in held:
-            conn.offer(reply)
-
-    def reply(self, conn: Connection, seq: int, text: str) -> None:
-        """Send ``conn`` the reply (an ack) to a change it made, never before the view showing
-        change ``seq`` (which may be waiting for the end of its stream's view interval)."""
-        stream = self.streams.get(conn.stream)
-        if stream is not None and stream.due is not None and stream.published_seq < seq:
-            stream.held.append((conn, text))
-        else:
-            conn.offer(text)
+        if not stream.connections:
+            return
+        started = time.perf_counter()
+        # The roster (host: players, team: members) goes out only when it has changed:
+        # the engine keeps the same players mapping until a player joins or leaves.
+        roster = stream.roster is not self.state.players
+        stream.roster = self.state.players
+        events = list(dict.fromkeys(events))
+        text = self._message(key, snapshot=False, events=events, roster=roster)
+        stream.published_at = now = self._now()
+        stream.published_seq = self.seq
+        stream.history.append((self.seq, text, now))
+        self._offer(stream, text)
+        stream.cost = time.perf_counter() - started
 
     def flush(self) -> None:
         """Send every merged view that is waiting (before shutting down, say)."""
@@ -370,7 +384,10 @@ class ContestHub:
         self._census_due = None
         host = self.streams.get("host")
         if host and host.connections:
-            self._offer(host, self._message("host", snapshot=False, events=["connections"]))
+            roster = host.roster is not self.state.players
+            host.roster = self.state.players
+            census = self._message("host", snapshot=False, events=["connections"], roster=roster)
+            self._offer(host, census)
 
     def census(self) -> dict[str, Any]:
         """Who is connected, for the host console."""
@@ -403,7 +420,6 @@ class ContestHub:
             if stream.due is not None:
                 stream.due.cancel()
                 stream.due = None
-            stream.held.clear()
         if self._census_due is not None:
             self._census_due.cancel()
             self._census_due = None

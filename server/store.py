@@ -12,8 +12,10 @@ returns the newest snapshot and the events after it; recovery folds them back in
 host secrets and tokens are stored. The schema is created and migrated by Alembic
 (``server/migrations``); ``upgrade()`` runs the migrations, on start and by ``quiz db upgrade``.
 
-The store is synchronous (SQLAlchemy Core); the async server calls it from one worker thread.
-SQLite runs in WAL mode, so a committed batch survives the process being killed.
+The store is synchronous (SQLAlchemy Core); the async server calls it from one worker thread,
+except for appending events to a SQLite log, which the runner does inline (``inline``): SQLite
+runs in WAL mode with ``synchronous=NORMAL``, so a committed batch survives the process being
+killed and a commit does not wait for the disk.
 """
 
 from __future__ import annotations
@@ -134,6 +136,8 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = _make_engine(url)
+        self.inline = self.engine.dialect.name == "sqlite"
+        """Whether appending is cheap enough to run on the event loop (an embedded SQLite)."""
 
     def upgrade(self) -> None:
         """Create or migrate the schema to the newest revision."""

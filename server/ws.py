@@ -271,7 +271,7 @@ async def _handle(
         fields = describe(refused)
         conn.offer(p.error(fields["code"], fields["message"], message.id).decode())
         return
-    service.hubs[conn.contest_id].reply(conn, seq, p.ack(message.id, seq).decode())
+    conn.offer(p.ack(message.id, seq).decode())
 
 
 def _tablet_buzz(message: p.BuzzMessage, conn: Connection, arrived_us: int) -> c.Buzz:
@@ -324,7 +324,11 @@ def _pong(message: p.Pong, conn: Connection, service: ContestService) -> None:
     clock = conn.clock
     if clock.add(t0, message.t1, message.t2, t3) is None:
         return
-    reply = {"type": "clock", "offset": clock.offset, "bound": clock.bound}
+    estimate = (clock.offset, clock.bound)
+    if estimate == conn.clock_sent:
+        return  # the estimate rests on the same sample: nothing new to tell
+    conn.clock_sent = estimate
+    reply = {"type": "clock", "offset": estimate[0], "bound": estimate[1]}
     conn.offer(p.encode({**reply, "samples": clock.samples}).decode())
 
 

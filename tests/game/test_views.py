@@ -100,3 +100,15 @@ def test_views_are_json_ready_and_idle_contest_has_no_question():
         assert view["question"] is None
         msgspec.json.encode(view)
     assert team_view(g.state, "nobody")["team"] is None
+
+
+def test_the_roster_can_be_left_out_and_is_otherwise_the_teams_players():
+    g = _all_play_with_answers()
+    members = team_view(g.state, "jelgava")["members"]
+    assert members and {m["id"] for m in members} == {
+        p.id for p in g.state.players.values() if p.team_id == "jelgava"
+    }
+    slim = team_view(g.state, "jelgava", with_members=False)
+    assert "members" not in slim and slim["question"]["my_answer"] is not None
+    assert len(host_view(g.state)["players"]) == len(g.state.players)
+    assert "players" not in host_view(g.state, with_players=False)

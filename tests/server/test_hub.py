@@ -7,10 +7,12 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+
 from game import commands as c
 from game.engine import decide
 from game.state import ContestState
-from server.hub import HISTORY, PING, Connection, ContestHub
+from server.hub import HISTORY, PING, Connection, ContestHub, Stream
 
 
 def _state() -> ContestState:
@@ -171,21 +173,48 @@ def test_changes_within_the_view_interval_are_merged_into_one_view():
     asyncio.run(scenario())
 
 
-def test_an_ack_never_overtakes_the_view_of_its_change():
+def test_the_interval_grows_when_a_round_of_views_costs_more_than_half_of_it():
+    hub = ContestHub("x", lambda: 0.0, min_interval=0.05)
+    for team, cost in (("a", 0.02), ("b", 0.03), ("c", 0.01)):
+        conn, _ = _connection("player", team_id=team)
+        hub.streams.setdefault(conn.stream, Stream()).connections.add(conn)
+        hub.streams[conn.stream].cost = cost
+    assert hub.interval() == pytest.approx(0.12)  # 60 ms of views per round: at most half of 120 ms
+    hub.streams["team:b"].connections.clear()  # nobody listens: costs nothing
+    assert hub.interval() == pytest.approx(0.06)
+    hub.streams["team:a"].cost = hub.streams["team:c"].cost = 0.001
+    assert hub.interval() == 0.05  # never below QUIZ_VIEW_INTERVAL
+    assert ContestHub("x", lambda: 0.0).interval() == 0.0  # 0: every change at once
+
+
+def test_the_roster_goes_out_only_when_it_changed():
     async def scenario():
-        loop = asyncio.get_running_loop()
-        hub = ContestHub("x", loop.time, min_interval=0.05)
+        hub = ContestHub("x", lambda: 0.0)
         tablet, socket = _connection("player", team_id="a")
-        hub.attach(tablet, None)
+        host, host_socket = _connection("host")
         state = _state()
-        hub.publish(state, 1, ["answer_submitted"])
-        hub.reply(tablet, 1, '{"type":"ack","id":1,"seq":1}')  # its view is out: at once
-        hub.publish(state, 2, ["answer_submitted"])  # merged: waits for the interval
-        hub.reply(tablet, 2, '{"type":"ack","id":2,"seq":2}')
-        assert [json.loads(t)["type"] for t in socket.written] == ["view", "view", "ack"]
-        await asyncio.sleep(0.1)
-        kinds = [(json.loads(t)["type"], json.loads(t)["seq"]) for t in socket.written]
-        assert kinds[3:] == [("view", 2), ("ack", 2)]
+        state = decide(
+            state, c.AddPlayer(at=1, player_id="p1", team_id="a", display_name="Anna K.")
+        ).state
+        hub.publish(state, state.version, [])
+        hub.attach(tablet, None)
+        hub.attach(host, None)
+        assert "members" in json.loads(socket.written[0])["view"]  # a snapshot: always
+        hub.publish(state, state.version, [])  # first view on the stream: with the roster
+        hub.publish(state, state.version, ["score_changed"])  # same players: without
+        views = [json.loads(text)["view"] for text in socket.written]
+        assert ["members" in view for view in views] == [True, True, False]
+        assert ["players" in json.loads(t)["view"] for t in host_socket.written] == [
+            True,
+            True,
+            False,
+        ]
+        state = decide(
+            state, c.AddPlayer(at=2, player_id="p2", team_id="a", display_name="Jonas P.")
+        ).state
+        hub.publish(state, state.version, ["player_joined"])
+        members = json.loads(socket.written[-1])["view"]["members"]
+        assert [m["display_name"] for m in members] == ["Anna K.", "Jonas P."]
 
     asyncio.run(scenario())
 

@@ -15,14 +15,18 @@ from tests.server.test_crash_recovery import _connect, _recv, _reply
 
 
 async def _sync(player, skew_ms: float) -> None:
-    """Answer two pings with a clock that runs ``skew_ms`` ahead."""
-    for _ in range(2):
-        ping = await _recv(player, lambda m: m["type"] == "ping")
-        now = time.time() * 1000 + skew_ms
-        await player.send(
-            json.dumps({"type": "pong", "id": ping["id"], "t0": ping["t0"], "t1": now, "t2": now})
-        )
-        await _recv(player, lambda m: m["type"] == "clock")
+    """Answer two pings with a clock that runs ``skew_ms`` ahead, and wait for the server's
+    estimate (sent after the first pong; after the second only if it changed)."""
+    pongs, told = 0, False
+    while pongs < 2 or not told:
+        message = await _recv(player, lambda m: m["type"] in ("ping", "clock"))
+        if message["type"] == "clock":
+            told = True
+        elif pongs < 2:
+            now = time.time() * 1000 + skew_ms
+            pong = {"type": "pong", "id": message["id"], "t0": message["t0"], "t1": now, "t2": now}
+            await player.send(json.dumps(pong))
+            pongs += 1
 
 
 def test_a_buzzer_question_played_by_tablets_with_skewed_clocks(server_process):

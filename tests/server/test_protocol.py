@@ -206,13 +206,14 @@ def test_players_answer_for_their_own_team_and_only_they_see_it(client, stack):
         _command(host, kind, **({"round_index": 1} if kind == "start_round" else {}))
     _command(host, "show_question")
     jelgava.send_json({"type": "answer", "id": 1, "answer": {"kind": "text", "text": "skābeklis"}})
-    mine = receive_until(
-        jelgava,
-        lambda m: (
-            m["type"] == "view" and m["view"]["question"] and m["view"]["question"]["my_answer"]
-        ),
-    )
-    assert reply_to(jelgava)["type"] == "ack"  # the view of a change comes before its ack
+    ack, mine = None, None  # the ack and the view of the change come in either order
+    while ack is None or mine is None:
+        message = jelgava.receive_json()
+        if message["type"] == "ack":
+            ack = message
+        elif message["type"] == "view" and (message["view"]["question"] or {}).get("my_answer"):
+            mine = message
+    assert ack["id"] == 1 and mine["seq"] >= ack["seq"]
     assert mine["view"]["question"]["my_answer"]["answer"]["text"] == "skābeklis"
     theirs = receive_until(
         liepaja, lambda m: m["type"] == "view" and "answer_submitted" in m["events"]
@@ -244,7 +245,13 @@ def test_reconnecting_clients_get_what_they_missed_or_a_snapshot(client, stack):
         view = screen.receive_json()
         assert view["snapshot"] is True and view["seq"] == ack["seq"]
         last = view["seq"]
-        _command(host, "open_buzzers")
+    # another screen stays on the stream, so its recent history stays complete
+    keeper = stack.enter_context(client.websocket_connect(f"/ws/{contest['id']}"))
+    keeper.send_json({"type": "hello", "role": "display"})
+    keeper.receive_json()
+    keeper.receive_json()
+    _command(host, "open_buzzers")
+    receive_until(keeper, lambda m: m["type"] == "view" and "buzzers_armed" in m["events"])
     with client.websocket_connect(f"/ws/{contest['id']}") as screen:
         screen.send_json({"type": "hello", "role": "display", "last_seq": last})
         screen.receive_json()

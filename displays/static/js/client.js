@@ -30,6 +30,7 @@ const FINAL_CLOSE_CODES = new Map([
   [4003, "conn_origin"],
   [4004, "conn_no_contest"],
 ]);
+const ROSTER_KEYS = ["players", "members"];
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30000;
 const TIME_SYNC_INTERVAL_MS = 30000;
@@ -55,6 +56,7 @@ export class ContestClient {
       options.url ||
       `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/${encodeURIComponent(this.contestId)}`;
     this.lastSeq = 0;
+    this.lastView = null;
     this.nextId = 1;
     this.pending = new Map();
     this.socket = null;
@@ -162,6 +164,13 @@ export class ContestClient {
           if (message.seq < this.lastSeq && !message.snapshot) break;
           this.lastSeq = Math.max(this.lastSeq, message.seq);
         }
+        // The roster (host: players, team: members) is only sent when it changed (§3.3).
+        if (message.view && this.lastView) {
+          for (const key of ROSTER_KEYS) {
+            if (!(key in message.view) && key in this.lastView) message.view[key] = this.lastView[key];
+          }
+        }
+        this.lastView = message.view;
         if (this.options.onView) this.options.onView(message);
         break;
       case "ack":
