@@ -8,13 +8,14 @@ new state, the hub projects the view of each stream that has listeners (``game.v
 it **once**, keeps it in the stream's short history (for resuming clients) and offers it to every
 connection of the stream.
 
-A stream publishes at most once per *interval*: the first change after a quiet spell goes out at
-once, later changes within the interval are merged into one view sent when the interval ends
+A stream publishes at most once per *interval*: the first change after a quiet spell (no change
+for ``min_interval``) goes out at once, later changes within the interval are merged into one view
+sent when the interval ends
 (views are whole states, so the newest one carries every change; its ``events`` list names all
 the merged events). The interval is ``QUIZ_VIEW_INTERVAL`` (0.05 s), or longer when one round of
-views to every stream of the contest costs more than ``FANOUT_SHARE`` of it: with thousands of
-tablets answering at once, fan-out takes at most half of the event loop and the answers the
-rest, instead of one view per group commit to every tablet.
+views to every stream of the contest costs more than ``FANOUT_SHARE`` (40 %) of it: with
+thousands of tablets answering at once, fan-out takes at most that share of the event loop and
+the answers the rest, instead of one view per group commit to every tablet.
 
 Writing: a connection whose socket keeps up is written to directly — the ASGI ``send`` of an
 open WebSocket completes without waiting, so ``Connection.offer`` runs it to completion on the
@@ -45,7 +46,7 @@ from server.protocol import CLOSE_TOO_SLOW, Role, encode
 log = logging.getLogger(__name__)
 
 HISTORY = 64
-FANOUT_SHARE = 0.5  # views may take at most half of the event loop's time (see ContestHub)
+FANOUT_SHARE = 0.4  # a burst of views takes at most this share of the event loop (ContestHub)
 CENSUS_INTERVAL = 0.5  # at most two "who is connected" updates a second to the host
 PING = "\x00ping"  # a backlog marker: the ping is stamped (t0) when it is really written
 MAX_PENDING_PINGS = 8
@@ -229,6 +230,7 @@ class Stream:
     connections: set[Connection] = field(default_factory=set)
     history: deque[tuple[int, str, float]] = field(default_factory=lambda: deque(maxlen=HISTORY))
     published_at: float = float("-inf")
+    changed_at: float = float("-inf")  # the last change, sent or merged
     events: list[str] = field(default_factory=list)  # merged events waiting for the next view
     due: asyncio.TimerHandle | None = None
     published_seq: int = -1
@@ -286,9 +288,11 @@ class ContestHub:
             if not stream.connections:
                 continue
             stream.events.extend(events)
+            quiet = now - stream.changed_at >= self.min_interval
+            stream.changed_at = now
             if stream.due is not None:
                 continue  # a merged view is already on its way
-            wait = stream.published_at + interval - now
+            wait = 0.0 if quiet else stream.published_at + interval - now
             if wait <= 0:
                 self._flush(key, stream)
             else:

@@ -332,10 +332,16 @@ def _pong(message: p.Pong, conn: Connection, service: ContestService) -> None:
     conn.offer(p.encode({**reply, "samples": clock.samples}).decode())
 
 
+PING_SLICES = 10
+
+
 async def pinger(service: ContestService) -> None:
-    """Ping every player and agent connection, forever (a lifespan task)."""
+    """Ping every player and agent connection about once per ``ping_interval``, forever (a
+    lifespan task). The pings of one round are spread over the interval in ``PING_SLICES``
+    slices, so thousands of tablets are not all pinged (and all answering) at the same moment."""
     while True:
-        await asyncio.sleep(service.settings.ping_interval)
-        for conn in list(service.connections):
-            if conn.syncs_clock:
+        clocked = [conn for conn in service.connections if conn.syncs_clock]
+        for part in range(PING_SLICES):
+            await asyncio.sleep(service.settings.ping_interval / PING_SLICES)
+            for conn in clocked[part::PING_SLICES]:
                 conn.offer(PING)
