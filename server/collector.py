@@ -31,7 +31,7 @@ from typing import Literal
 log = logging.getLogger(__name__)
 
 BURST = 100  # connections that arrive (or leave) before the policy acts
-SETTLE = 1.0  # seconds without a new connection before freezing
+SETTLE = 0.25  # seconds without a new connection before freezing
 
 Action = Literal["freeze", "thaw"] | None
 
@@ -90,7 +90,7 @@ def apply(action: Action) -> None:
         )
 
 
-async def housekeeper(connections: Sized, interval: float = 0.5) -> None:
+async def housekeeper(connections: Sized, interval: float = 0.25) -> None:
     """Run the policy over ``connections`` forever (a lifespan task)."""
     policy = CollectorPolicy()
     loop = asyncio.get_running_loop()

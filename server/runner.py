@@ -93,6 +93,7 @@ class ContestRunner:
         self.queue: asyncio.Queue[_Job] = asyncio.Queue(QUEUE_LIMIT)
         self.timers: dict[Timer, asyncio.TimerHandle] = {}
         self.task: asyncio.Task[None] | None = None
+        self._checkpoint: asyncio.Future[None] | None = None
         hub.state, hub.seq = state, state.version
 
     @property
@@ -200,7 +201,13 @@ class ContestRunner:
                 # SQLite in WAL mode commits without waiting for the disk: about a millisecond
                 # of CPU, less than handing it to the store's thread and back while the event
                 # loop is busy fanning out (every hand-over waits for the interpreter lock).
+                # Checkpoints, which do write and sync, go to the store's thread.
                 self.store.append(self.contest_id, batch, status=state.status, snapshot=snapshot)
+                if self.store.checkpoint_due():
+                    self._checkpoint = asyncio.get_running_loop().run_in_executor(
+                        self.executor, self.store.checkpoint
+                    )
+                    self._checkpoint.add_done_callback(_checkpoint_done)
             else:
                 await asyncio.get_running_loop().run_in_executor(
                     self.executor,
@@ -229,6 +236,11 @@ class ContestRunner:
             self.queue.put_nowait(_Job(command, False, None))
         except asyncio.QueueFull:  # pragma: no cover - re-armed after the next batch
             log.warning("contest %s: queue full, timer %s postponed", self.contest_id, timer.key)
+
+
+def _checkpoint_done(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("checkpoint of the event log failed: %s", future.exception())
 
 
 def restore(loaded_snapshot: str | None, payloads: list[str]) -> ContestState:

@@ -15,7 +15,8 @@ host secrets and tokens are stored. The schema is created and migrated by Alembi
 The store is synchronous (SQLAlchemy Core); the async server calls it from one worker thread,
 except for appending events to a SQLite log, which the runner does inline (``inline``): SQLite
 runs in WAL mode with ``synchronous=NORMAL``, so a committed batch survives the process being
-killed and a commit does not wait for the disk.
+killed and a commit does not wait for the disk; the log is checkpointed into the database file
+every ``CHECKPOINT_EVERY`` appends, in the store's thread (``checkpoint``).
 """
 
 from __future__ import annotations
@@ -138,6 +139,7 @@ class Store:
         self.engine: Engine = _make_engine(url)
         self.inline = self.engine.dialect.name == "sqlite"
         """Whether appending is cheap enough to run on the event loop (an embedded SQLite)."""
+        self._appends = 0
 
     def upgrade(self) -> None:
         """Create or migrate the schema to the newest revision."""
@@ -150,6 +152,22 @@ class Store:
     def close(self) -> None:
         """Release every connection."""
         self.engine.dispose()
+
+    def checkpoint_due(self) -> bool:
+        """Whether enough has been appended to SQLite's write-ahead log to copy it back into the
+        database (``checkpoint``); counts the appends since the last checkpoint."""
+        if not self.inline:
+            return False
+        self._appends += 1
+        if self._appends < CHECKPOINT_EVERY:
+            return False
+        self._appends = 0
+        return True
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file without blocking writers (SQLite)."""
+        with self.engine.connect() as db:
+            db.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     # --- contests -------------------------------------------------------------------------------
 
@@ -351,6 +369,9 @@ def _stored(row: sa.Row[Any]) -> StoredEvent:
     return StoredEvent(row.seq, row.type, row.at, row.payload)
 
 
+CHECKPOINT_EVERY = 200
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -364,6 +385,9 @@ def _make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # No checkpoint inside a commit (it writes the database file and syncs the disk):
+            # the server runs them in the store's thread (``Store.checkpoint``).
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
 
         return engine

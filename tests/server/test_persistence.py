@@ -117,3 +117,29 @@ def test_restore_folds_a_snapshot_and_the_events_after_it():
     state = replay(log[:1])
     rebuilt = restore(encode_state(state).decode(), [msgspec.json.encode(log[1]).decode()])
     assert rebuilt == replay(log)
+
+
+def test_the_sqlite_log_is_checkpointed_by_the_server_not_inside_commits(tmp_path):
+    from server.store import CHECKPOINT_EVERY
+
+    path = tmp_path / "quiz.sqlite3"
+    store = Store(f"sqlite:///{path}")
+    store.upgrade()
+    store.checkpoint()
+    cid = "t-wal"
+    store.create_contest(_row(cid))
+    wal = path.with_name(path.name + "-wal")
+    due = []
+    for seq in range(1, CHECKPOINT_EVERY + 1):
+        store.append(
+            cid, [StoredEvent(seq, "e", seq, '{"pad":"' + "x" * 25_000 + '"}')], status="setup"
+        )
+        due.append(store.checkpoint_due())
+    assert due == [False] * (CHECKPOINT_EVERY - 1) + [True]
+    grown = wal.stat().st_size
+    assert grown > CHECKPOINT_EVERY * 25_000  # no checkpoint inside the commits (SQLite: at 4 MB)
+    store.checkpoint()
+    store.append(cid, [StoredEvent(CHECKPOINT_EVERY + 1, "e", 0, "{}")], status="setup")
+    assert wal.stat().st_size <= grown  # the log is reused from its start after the checkpoint
+    assert len(store.events_after(cid, 0)) == CHECKPOINT_EVERY + 1
+    store.close()
