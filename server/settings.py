@@ -48,7 +48,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "QUIZ_RATE_LIMIT", "20", "Client messages per second per connection (burst: the same)."
     ),
-    Setting("QUIZ_SEND_QUEUE", "256", "Messages queued per connection before it is dropped."),
+    Setting(
+        "QUIZ_SEND_QUEUE", "256", "Messages waiting for a full socket before it is dropped (4008)."
+    ),
     Setting("QUIZ_AUDIENCE_DELAY", "0", "Minimum delay of the audience stream, in seconds."),
     Setting(
         "QUIZ_VIEW_INTERVAL",
