@@ -2,8 +2,8 @@
 
 Nothing connects at import or in ``create_app``: the database is migrated and live contests are
 recovered when the lifespan starts; the clock-sync pinger and the collector policy
-(``server.collector``) are lifespan tasks; on shutdown uvicorn
-closes the WebSockets (1001/1012), the runners stop and the database is released.
+(``server.collector``) are lifespan tasks; on shutdown uvicorn closes the WebSockets (1001/1012),
+the runners stop and the database is released.
 
 The contest WebSocket (``/ws/{contest_id}``) is served straight from the application's entry
 point rather than through Starlette's middleware and router: a connection lives for hours, and

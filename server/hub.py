@@ -10,12 +10,12 @@ connection of the stream.
 
 A stream publishes at most once per *interval*: the first change after a quiet spell (no change
 for ``min_interval``) goes out at once, later changes within the interval are merged into one view
-sent when the interval ends
-(views are whole states, so the newest one carries every change; its ``events`` list names all
-the merged events). The interval is ``QUIZ_VIEW_INTERVAL`` (0.05 s), or longer when one round of
-views to every stream of the contest costs more than ``FANOUT_SHARE`` (40 %) of it: with
-thousands of tablets answering at once, fan-out takes at most that share of the event loop and
-the answers the rest, instead of one view per group commit to every tablet.
+sent when the interval ends (views are whole states, so the newest one carries every change; its
+``events`` list names all the merged events). The interval is ``QUIZ_VIEW_INTERVAL`` (0.05 s),
+or longer when one round of views to every stream of the contest costs more than
+``FANOUT_SHARE`` (40 %) of it: with thousands of tablets answering at once, fan-out takes at most
+that share of the event loop and the answers the rest, instead of one view per group commit to
+every tablet.
 
 Writing: a connection whose socket keeps up is written to directly — the ASGI ``send`` of an
 open WebSocket completes without waiting, so ``Connection.offer`` runs it to completion on the
@@ -160,7 +160,7 @@ class Connection:
             self.backlog = deque()
         if len(self.backlog) >= self.queue_size:
             self.overflowed = True
-            log.info("dropping a %s connection that fell behind (close %s)", self.role, 4008)
+            log.info("dropping a %s connection that fell behind (%s)", self.role, CLOSE_TOO_SLOW)
             if self.writer is None:
                 self._start_writer(None)
             return False
@@ -314,23 +314,21 @@ class ContestHub:
         if not stream.connections:
             return
         started = time.perf_counter()
-        # The roster (host: players, team: members) goes out only when it has changed:
-        # the engine keeps the same players mapping until a player joins or leaves.
-        roster = stream.roster is not self.state.players
-        stream.roster = self.state.players
         events = list(dict.fromkeys(events))
-        text = self._message(key, snapshot=False, events=events, roster=roster)
+        text = self._message(key, snapshot=False, events=events, roster=self._roster_due(stream))
         stream.published_at = now = self._now()
         stream.published_seq = self.seq
         stream.history.append((self.seq, text, now))
         self._offer(stream, text)
         stream.cost = time.perf_counter() - started
 
-    def flush(self) -> None:
-        """Send every merged view that is waiting (before shutting down, say)."""
-        for key, stream in self.streams.items():
-            if stream.due is not None:
-                self._flush(key, stream)
+    def _roster_due(self, stream: Stream) -> bool:
+        """Whether the stream's next view must carry the roster (host: players, team: members):
+        only when it changed since the last one sent — the engine keeps the same players
+        mapping until a player joins or leaves. Marks it as sent."""
+        due = stream.roster is not self.state.players
+        stream.roster = self.state.players
+        return due
 
     def _offer(self, stream: Stream, text: str) -> None:
         now = self._now()
@@ -388,8 +386,7 @@ class ContestHub:
         self._census_due = None
         host = self.streams.get("host")
         if host and host.connections:
-            roster = host.roster is not self.state.players
-            host.roster = self.state.players
+            roster = self._roster_due(host)
             census = self._message("host", snapshot=False, events=["connections"], roster=roster)
             self._offer(host, census)
 

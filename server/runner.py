@@ -93,7 +93,6 @@ class ContestRunner:
         self.queue: asyncio.Queue[_Job] = asyncio.Queue(QUEUE_LIMIT)
         self.timers: dict[Timer, asyncio.TimerHandle] = {}
         self.task: asyncio.Task[None] | None = None
-        self._checkpoint: asyncio.Future[None] | None = None
         hub.state, hub.seq = state, state.version
 
     @property
@@ -204,10 +203,10 @@ class ContestRunner:
                 # Checkpoints, which do write and sync, go to the store's thread.
                 self.store.append(self.contest_id, batch, status=state.status, snapshot=snapshot)
                 if self.store.checkpoint_due():
-                    self._checkpoint = asyncio.get_running_loop().run_in_executor(
+                    checkpoint = asyncio.get_running_loop().run_in_executor(
                         self.executor, self.store.checkpoint
                     )
-                    self._checkpoint.add_done_callback(_checkpoint_done)
+                    checkpoint.add_done_callback(_checkpoint_done)
             else:
                 await asyncio.get_running_loop().run_in_executor(
                     self.executor,

@@ -6,14 +6,14 @@ A connection lives in ``serve``: the Origin is checked before the upgrade; the f
 a valid ``hello`` with a working credential; then the connection is attached to its contest's hub
 (which sends what it missed, or a snapshot); from then on everything the server says to it goes
 through its ``Connection`` (``server.hub``), written directly while the socket keeps up. The
-receive loop
-enforces the size limit and a token-bucket rate limit, parses each frame into a typed message
-(``server.protocol``) and turns it into an engine command for the contest's runner. Every refusal
-is an ``error`` message with a stable code; a client that keeps misbehaving is closed (4029).
+receive loop enforces the size limit and a token-bucket rate limit, parses each frame into a typed
+message (``server.protocol``) and turns it into an engine command for the contest's runner.
+Every refusal is an ``error`` message with a stable code; a client that keeps misbehaving is
+closed (4029).
 
 Clock sync: the service pings every player and agent connection about once a second (``t0`` is
-stamped when the ping is actually written), pongs feed the connection's
-``ClockEstimator``, and buzzes are mapped to server time with it.
+stamped when the ping is actually written), pongs feed the connection's ``ClockEstimator``, and
+buzzes are mapped to server time with it.
 """
 
 from __future__ import annotations
