@@ -215,6 +215,9 @@ async def measure(
             reports = await crowd.received(int(reply["seq"]), timeout=60)
             if number == WARM_UP - 1:
                 run.rss_after_kib = rss_kib(pid)
+            # Every change, warm-up included, follows the previous one after the same pause:
+            # changes closer together than QUIZ_VIEW_INTERVAL are merged into one view.
+            await asyncio.sleep(args.pause)
             if number < WARM_UP:
                 continue
             if len(reports) < len(crowd.processes):
@@ -224,7 +227,6 @@ async def measure(
             run.to_first.append(min(r[0] for r in reports) - sent)
             run.to_ack.append(acked - sent)
             run.size = reports[0][3]
-            await asyncio.sleep(args.pause)
     finally:
         crowd.close()
 

@@ -42,6 +42,7 @@ from game.state import ContestState
 from game.views import audience_view, display_view, host_view, team_view
 from server.clock import ClockEstimator
 from server.protocol import CLOSE_TOO_SLOW, Role, encode
+from server.wire import DirectFrames, text_frame
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class Connection:
     closed: bool = False
     backlog: deque[tuple[float, str]] | None = None
     writer: asyncio.Task[None] | None = None
+    direct: DirectFrames | None = None  # writes shared frame bytes without ASGI (server.wire)
 
     def __post_init__(self) -> None:
         if self.syncs_clock:  # only players and agents are pinged: nobody else needs these
@@ -132,16 +134,23 @@ class Connection:
         return self.role in ("player", "agent")
 
     def offer(
-        self, text: str, release_at: float = 0.0, message: dict[str, Any] | None = None
+        self,
+        text: str,
+        release_at: float = 0.0,
+        message: dict[str, Any] | None = None,
+        frame: bytes | None = None,
     ) -> bool:
         """Write a message now, or queue it behind what is waiting; False when it is dropped.
 
-        ``message`` is the ASGI event for ``text`` when the caller shares one among many
-        connections; ``release_at`` (event-loop time) holds a delayed audience's message back.
+        ``message`` is the ASGI event and ``frame`` the WebSocket frame of ``text`` when the
+        caller shares them among many connections; ``release_at`` (event-loop time) holds a
+        delayed audience's message back.
         """
         if self.closed or self.overflowed:
             return False
         if self.writer is None and not release_at:
+            if frame is not None and self.direct is not None and self.direct.write(frame):
+                return True  # written, with no ASGI event at all
             if text is PING:
                 text, message = self._ping(), None
             coro = self.send(message or {"type": "websocket.send", "text": text})
@@ -333,8 +342,9 @@ class ContestHub:
     def _offer(self, stream: Stream, text: str) -> None:
         now = self._now()
         message = {"type": "websocket.send", "text": text}  # one ASGI event for everyone
+        frame = text_frame(text)  # and one frame, for the connections written to directly
         for conn in list(stream.connections):
-            conn.offer(text, now + conn.delay if conn.delay else 0.0, message)
+            conn.offer(text, now + conn.delay if conn.delay else 0.0, message, frame)
 
     def attach(self, conn: Connection, last_seq: int | None) -> None:
         """Add a connection and send what it missed since ``last_seq``, or a snapshot."""

@@ -33,6 +33,7 @@ from server.clock import UNSYNCED_BOUND_MS
 from server.contests import ContestService, ServiceError
 from server.hub import PING, Connection
 from server.runner import CommitFailed, ContestBusy, describe
+from server.wire import direct_frames
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ async def serve(websocket: WebSocket, service: ContestService, send: Send) -> No
     if conn is None:
         return
     conn.send = send
+    conn.direct = direct_frames(send)
 
     async def close(code: int) -> None:
         with contextlib.suppress(Exception):
