@@ -18,16 +18,20 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
+
+import msgspec
 
 MAX_PATH_MS = 2000.0
 PATH_SLACK_MS = 50.0
 UNSYNCED_BOUND_MS = 500.0
 
 
-@dataclass(frozen=True)
-class ClockSample:
-    """One ping/pong exchange, in milliseconds."""
+class ClockSample(msgspec.Struct, frozen=True, gc=False):
+    """One ping/pong exchange, in milliseconds.
+
+    ``gc=False``: thousands of tablets keep 16 samples each; holding only floats, they cannot
+    form cycles, so the garbage collector need not scan them.
+    """
 
     offset: float
     delay: float
