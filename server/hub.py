@@ -17,9 +17,11 @@ or longer when one round of views to every stream of the contest costs more than
 that share of the event loop and the answers the rest, instead of one view per group commit to
 every tablet.
 
-Writing: a connection whose socket keeps up is written to directly — the ASGI ``send`` of an
-open WebSocket completes without waiting, so ``Connection.offer`` runs it to completion on the
-spot, with no queue and no task per connection (like ``websockets.broadcast()``). Only when a send
+Writing: a connection whose socket keeps up is written to directly. Under uvicorn the view's
+WebSocket frame is built once and its bytes go straight to every transport (``server.wire``);
+otherwise the ASGI ``send`` of an open WebSocket completes without waiting, so
+``Connection.offer`` runs it to completion on the spot. Either way there is no queue and no task
+per connection (like ``websockets.broadcast()``). Only when a send
 has to wait (the client's socket buffer is full) or a message is delayed (a delayed audience)
 does the connection get a *backlog*, bounded by ``QUIZ_SEND_QUEUE``, and a writer task that
 drains it in order and ends when it is empty. A connection whose backlog overflows is closed with
