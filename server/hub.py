@@ -21,10 +21,10 @@ Writing: a connection whose socket keeps up is written to directly. Under uvicor
 WebSocket frame is built once and its bytes go straight to every transport (``server.wire``);
 otherwise the ASGI ``send`` of an open WebSocket completes without waiting, so
 ``Connection.offer`` runs it to completion on the spot. Either way there is no queue and no task
-per connection (like ``websockets.broadcast()``). Only when a send
-has to wait (the client's socket buffer is full) or a message is delayed (a delayed audience)
-does the connection get a *backlog*, bounded by ``QUIZ_SEND_QUEUE``, and a writer task that
-drains it in order and ends when it is empty. A connection whose backlog overflows is closed with
+per connection (like ``websockets.broadcast()``). Only when a send has to wait (the client's
+socket buffer is full) or a message is delayed (a delayed audience) does the connection get a
+*backlog*, bounded by ``QUIZ_SEND_QUEUE``, and a writer task that drains it in order and ends
+when it is empty. A connection whose backlog overflows is closed with
 4008 and resynchronises when it reconnects.
 """
 
