@@ -24,8 +24,8 @@ otherwise the ASGI ``send`` of an open WebSocket completes without waiting, so
 per connection (like ``websockets.broadcast()``). Only when a send has to wait (the client's
 socket buffer is full) or a message is delayed (a delayed audience) does the connection get a
 *backlog*, bounded by ``QUIZ_SEND_QUEUE``, and a writer task that drains it in order and ends
-when it is empty. A connection whose backlog overflows is closed with
-4008 and resynchronises when it reconnects.
+when it is empty. A connection whose backlog overflows is closed with 4008 and resynchronises
+when it reconnects.
 """
 
 from __future__ import annotations
