@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -122,14 +122,39 @@ def free_port() -> int:
 
 
 class QuizServer:
-    """`quiz serve` in a subprocess on 127.0.0.1 with its own data folder; a context manager."""
+    """`quiz serve` in a subprocess on 127.0.0.1; a context manager, or ``start`` and ``stop``.
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    The benchmarks and the tests that need a real server process both use it.
+
+    - ``env`` is added to ``base_env`` (this process's environment unless given);
+    - ``data_dir`` is the server's data folder, kept afterwards so that a server can be started
+      on it again (crash recovery); without it, a temporary folder removed on exit;
+    - ``log_level`` sets ``QUIZ_LOG_LEVEL`` unless it is None (the server's default then);
+    - ``command`` starts the server: ``python -m server.cli`` unless given (the installed
+      ``quiz`` script, say), followed by ``serve`` and the address options.
+    """
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        data_dir: Path | None = None,
+        log_level: str | None = "warning",
+        base_env: Mapping[str, str] | None = None,
+        command: Sequence[str] = (sys.executable, "-m", "server.cli"),
+        start_timeout: float = 30.0,
+    ) -> None:
         self.port = free_port()
-        self._folder = tempfile.TemporaryDirectory(prefix="quiz-bench-")
-        self.data_dir = Path(self._folder.name)
+        self._folder = None
+        if data_dir is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="quiz-bench-")
+            data_dir = Path(self._folder.name)
+        self.data_dir = data_dir
         self.log_path = self.data_dir / "server.log"
-        self.env = {**os.environ, "QUIZ_LOG_LEVEL": "warning", **(env or {})}
+        level = {} if log_level is None else {"QUIZ_LOG_LEVEL": log_level}
+        self.env = {**(os.environ if base_env is None else base_env), **level, **(env or {})}
+        self.command = tuple(command)
+        self.start_timeout = start_timeout
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -148,31 +173,43 @@ class QuizServer:
         assert self.proc is not None
         return self.proc.pid
 
-    def __enter__(self) -> QuizServer:
+    def start(self) -> QuizServer:
+        """Start the server and wait until ``/healthz`` answers."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [
-                    *(sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"),
-                    *("--port", str(self.port), "--data-dir", str(self.data_dir)),
+                    *self.command,
+                    *("serve", "--host", "127.0.0.1", "--port", str(self.port)),
+                    *("--data-dir", str(self.data_dir)),
                 ],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 preexec_fn=die_with_parent,
             )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"quiz serve exited: {self.log_tail()}")
+                raise RuntimeError(
+                    f"quiz serve exited with {self.proc.returncode}: {self.log_tail()}"
+                )
             try:
                 if httpx.get(f"{self.base}/healthz", timeout=1, trust_env=False).status_code == 200:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
-        self.__exit__(None, None, None)
+        self.stop()
         raise RuntimeError(f"quiz serve did not start: {self.log_tail()}")
 
-    def __exit__(self, *exc: object) -> None:
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        """Terminate the server (SIGTERM, then SIGKILL after 15 s)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -180,7 +217,14 @@ class QuizServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(15)
-        self._folder.cleanup()
+
+    def __enter__(self) -> QuizServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        if self._folder is not None:
+            self._folder.cleanup()
 
     def log_tail(self, chars: int = 2000) -> str:
         """The end of the server's log."""

@@ -15,10 +15,7 @@ Skips with the reason when Chromium or playwright is missing, unless QUIZ_TEST_B
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +35,7 @@ from game.questions import (
     SingleChoice,
     TrueFalse,
 )
+from loadtests.harness import QuizServer
 from tests.displays.browser import chromium, screenshot
 
 pytestmark = pytest.mark.browser
@@ -154,66 +152,18 @@ EXPECTED = [("Jelgava", 40), ("Šiauliai", 25), ("Liepāja", 15)]
 # --- the server -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Server:
-    base: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    quiz = Path(sys.executable).parent / "quiz"
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUIZ_")}
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(quiz),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(tmp_path / "data"),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    running = Server(base=f"http://127.0.0.1:{port}", process=process, log=log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"quiz serve exited with {process.returncode}:\n{running.output()}")
-            try:
-                if httpx.get(f"{running.base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"quiz serve did not answer /healthz within 60 s:\n{running.output()}")
-            time.sleep(0.2)  # polling the real server's readiness; nothing else to wait on
-        yield running
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def server(tmp_path: Path) -> Iterator[QuizServer]:
+    """The installed `quiz` script, with none of this process's QUIZ_* settings."""
+    quiz = QuizServer(
+        data_dir=tmp_path / "data",
+        log_level=None,
+        base_env={k: v for k, v in os.environ.items() if not k.startswith("QUIZ_")},
+        command=(str(Path(sys.executable).parent / "quiz"),),
+        start_timeout=60,
+    )
+    with quiz:
+        yield quiz
 
 
 @dataclass
@@ -324,7 +274,7 @@ def scores(page: Any) -> list[tuple[str, int]]:
     ]
 
 
-def test_a_whole_contest_in_the_browser(server: Server) -> None:
+def test_a_whole_contest_in_the_browser(server: QuizServer) -> None:
     contest = create_contest(server.base)
     codes = contest.join_codes
     base = server.base

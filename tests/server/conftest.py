@@ -4,19 +4,15 @@ uvicorn server in a subprocess, and the PostgreSQL URL from QUIZ_TEST_POSTGRES_U
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import msgspec
 import pytest
 from starlette.testclient import TestClient
 
+from loadtests.harness import QuizServer
 from server.app import create_app
 from server.demo_questions import OXYGEN, STORK, SUN, WATER
 from server.settings import Settings
@@ -114,83 +110,15 @@ def reply_to(ws: Any, limit: int = 100) -> dict[str, Any]:
     return receive_until(ws, lambda m: m["type"] in ("ack", "error"), limit)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class ServerProcess:
-    """`quiz serve` in a subprocess on 127.0.0.1, stopped by the test."""
-
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.data_dir = data_dir
-        self.env = {**os.environ, **(env or {})}
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = data_dir / "server.log"
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def start(self) -> ServerProcess:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "server.cli",
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--data-dir",
-                    str(self.data_dir),
-                ],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError(f"server did not start: {self.log.read_text()[-2000:]}")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.kill()  # SIGKILL: no shutdown code runs
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
-
 @pytest.fixture
 def server_process(tmp_path: Path) -> Iterator[Any]:
-    started: list[ServerProcess] = []
+    """Start `quiz serve` subprocesses (``loadtests.harness.QuizServer``), stopped after the test;
+    ``start(env, data_dir)`` — a second server on the same ``data_dir`` recovers its contests."""
+    started: list[QuizServer] = []
 
-    def start(env: dict[str, str] | None = None, data_dir: Path | None = None) -> ServerProcess:
-        server = ServerProcess(data_dir or tmp_path / "data", env).start()
-        started.append(server)
+    def start(env: dict[str, str] | None = None, data_dir: Path | None = None) -> QuizServer:
+        server = QuizServer(env, data_dir=data_dir or tmp_path / "data", log_level=None)
+        started.append(server.start())
         return server
 
     yield start

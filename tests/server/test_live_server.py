@@ -155,7 +155,7 @@ def test_quiz_demo_serves_a_ready_contest_and_prints_every_url(tmp_path):
     import subprocess
     import sys
 
-    from tests.server.conftest import free_port
+    from loadtests.harness import free_port
 
     port = free_port()
     done = subprocess.run(

@@ -22,11 +22,12 @@ import websockets
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
+from loadtests.harness import free_port
 from server.app import QuizApp
 from server.hub import Connection
 from server.serve import uvicorn_config
 from server.wire import direct_frames, text_frame
-from tests.server.conftest import free_port, make_settings, setup_contest
+from tests.server.conftest import make_settings, setup_contest
 
 TEXTS = ["", "Liepāja", "Šiauliai " * 13, "ā" * 65_535, "x" * 65_536, '{"view": "Jelgava"}' * 5000]
 
