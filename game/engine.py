@@ -235,14 +235,22 @@ def _start_round(state: ContestState, cmd: c.StartRound) -> list[ev.Event]:
     return [ev.RoundStarted(at=cmd.at, round_index=index)]
 
 
-def _question_movable(state: ContestState) -> None:
+def _round_to_move_in(state: ContestState) -> Round:
+    """The current round, when the contest may move on to another of its questions: running,
+    not paused, and the question on screen (if any) is over and judged."""
+    _running(state)
+    _not_paused(state)
+    round_ = state.current_round
+    if round_ is None:
+        raise WrongPhase("start a round first")
     q = state.question
     if q is None:
-        return
+        return round_
     if q.phase not in FINAL_PHASES and q.phase != "closed":
         raise WrongPhase(f"the question is {q.phase}; reveal or skip it first")
     if "pending" in q.verdicts.values():
         raise JudgementPending()
+    return round_
 
 
 def _show(state: ContestState, at: int, round_: Round, index: int) -> ev.QuestionShown:
@@ -260,12 +268,7 @@ def _next_unshown(state: ContestState, round_: Round) -> int | None:
 
 
 def _show_question(state: ContestState, cmd: c.ShowQuestion) -> list[ev.Event]:
-    _running(state)
-    _not_paused(state)
-    round_ = state.current_round
-    if round_ is None:
-        raise WrongPhase("start a round first")
-    _question_movable(state)
+    round_ = _round_to_move_in(state)
     index = cmd.question_index
     if index is None:
         index = _next_unshown(state, round_)
@@ -279,12 +282,7 @@ def _show_question(state: ContestState, cmd: c.ShowQuestion) -> list[ev.Event]:
 
 
 def _next_question(state: ContestState, cmd: c.NextQuestion) -> list[ev.Event]:
-    _running(state)
-    _not_paused(state)
-    round_ = state.current_round
-    if round_ is None:
-        raise WrongPhase("start a round first")
-    _question_movable(state)
+    round_ = _round_to_move_in(state)
     index = _next_unshown(state, round_)
     if index is None:
         assert state.round_index is not None
