@@ -24,7 +24,6 @@ from __future__ import annotations
 import importlib
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +38,7 @@ from buzzers.events import (
     Release,
     SourceEvent,
 )
+from buzzers.transport import ReaderThread
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def load_hid() -> Any:
         ) from None
 
 
-class BuzzSource:
+class BuzzSource(ReaderThread):
     """A Buzz! set read by an owned thread (``PressSource`` like ``SerialLink``)."""
 
     def __init__(
@@ -168,43 +168,13 @@ class BuzzSource:
         clock: Callable[[], int] = time.monotonic_ns,
         retry_s: float = 1.0,
     ) -> None:
+        super().__init__("Buzz! " + device)
         self._hid = hid_module if hid_module is not None else load_hid()
-        self.session = BuzzSession(device, latency_ns)
+        self.session: BuzzSession = BuzzSession(device, latency_ns)
         self._device = device
         self._clock = clock
         self._retry_s = retry_s
-        self._events: queue.Queue[SourceEvent] = queue.Queue()
         self._lamp_requests: queue.SimpleQueue[tuple[int | None, LampMode]] = queue.SimpleQueue()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._failure: BaseException | None = None
-
-    @property
-    def capabilities(self) -> Capabilities:
-        """Buzz! sets have lamps but no timestamps."""
-        return self.session.capabilities
-
-    def start(self) -> None:
-        """Start the reader thread."""
-        self._thread = threading.Thread(target=self._run, name="buzzers buzz")
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop the thread and wait for it; re-raise a crash of the thread."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(5)
-        if self._failure is not None:
-            raise self._failure
-
-    def get(self, timeout: float | None = None) -> SourceEvent | None:
-        """The next event, waiting up to ``timeout`` seconds; None when none came."""
-        if self._failure is not None:
-            raise self._failure
-        try:
-            return self._events.get(timeout=timeout)
-        except queue.Empty:
-            return None
 
     def set_lamp(self, channel: int | None, mode: LampMode) -> None:
         """Set a handset's lamp (1-4) or all of them (None)."""
@@ -224,29 +194,25 @@ class BuzzSource:
         device.open_path(self._device.encode())
         return device
 
-    def _run(self) -> None:
-        try:
-            while not self._stopping.is_set():
-                try:
-                    device = self._open()
-                except (OSError, ValueError) as exc:
-                    self.session.connection_lost(self._clock(), str(exc))
-                    self._deliver()
-                    self._stopping.wait(self._retry_s)
-                    continue
-                self.session.connection_made(self._clock())
-                reason = "stopped"
-                try:
-                    self._serve(device)
-                except (OSError, ValueError) as exc:
-                    reason = f"device failed: {exc}"
-                finally:
-                    device.close()
-                    self.session.connection_lost(self._clock(), reason)
-                    self._deliver()
-        except BaseException as exc:
-            log.exception("Buzz! reader thread crashed")
-            self._failure = exc
+    def _run_until_stopped(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                device = self._open()
+            except (OSError, ValueError) as exc:
+                self.session.connection_lost(self._clock(), str(exc))
+                self._deliver()
+                self._stopping.wait(self._retry_s)
+                continue
+            self.session.connection_made(self._clock())
+            reason = "stopped"
+            try:
+                self._serve(device)
+            except (OSError, ValueError) as exc:
+                reason = f"device failed: {exc}"
+            finally:
+                device.close()
+                self.session.connection_lost(self._clock(), reason)
+                self._deliver()
 
     def _serve(self, device: Any) -> None:
         shown = b""
@@ -266,7 +232,3 @@ class BuzzSource:
             if report:
                 self.session.receive_report(report, self._clock())
             self._deliver()
-
-    def _deliver(self) -> None:
-        for event in self.session.events_received():
-            self._events.put(event)

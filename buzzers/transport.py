@@ -89,7 +89,74 @@ except ImportError:  # pragma: no cover - not a POSIX system
     pass
 
 
-class SerialLink(Generic[S]):
+class ReaderThread:
+    """What every press source run by one owned thread shares: the thread's start and stop, the
+    event queue to the consumer, and a crash of the thread re-raised by ``get`` and ``stop``.
+
+    A subclass sets ``session`` (with ``capabilities`` and ``events_received()``) and implements
+    ``_run_until_stopped``, which runs until ``_stopping`` is set and calls ``_deliver``.
+    """
+
+    session: Any
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._events: queue.Queue[SourceEvent] = queue.Queue()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the source behind this link can do."""
+        caps: Capabilities = self.session.capabilities
+        return caps
+
+    def start(self) -> None:
+        """Start the reader thread (once)."""
+        if self._thread is not None:
+            raise RuntimeError(f"{self._name} was already started")
+        self._thread = threading.Thread(target=self._run, name=f"buzzers {self._name}")
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread and wait for it; re-raise a crash of the thread."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                raise RuntimeError(f"the reader thread of {self._name} did not stop")
+        self._raise_failure()
+
+    def get(self, timeout: float | None = None) -> SourceEvent | None:
+        """The next event, waiting up to ``timeout`` seconds; None when none came."""
+        self._raise_failure()
+        try:
+            return self._events.get(timeout=timeout)
+        except queue.Empty:
+            self._raise_failure()
+            return None
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _run(self) -> None:
+        try:
+            self._run_until_stopped()
+        except BaseException as exc:
+            log.exception("reader thread of %s crashed", self._name)
+            self._failure = exc
+
+    def _run_until_stopped(self) -> None:
+        raise NotImplementedError
+
+    def _deliver(self) -> None:
+        for event in self.session.events_received():
+            self._events.put(event)
+
+
+class SerialLink(ReaderThread, Generic[S]):
     """Runs ``session`` over the port at ``url`` in an owned thread, reconnecting as needed."""
 
     def __init__(
@@ -103,39 +170,15 @@ class SerialLink(Generic[S]):
         backoff_initial_s: float = BACKOFF_INITIAL_S,
         backoff_max_s: float = BACKOFF_MAX_S,
     ) -> None:
+        super().__init__(url)
         self.url = url
-        self.session = session
+        self.session: S = session
         self._baudrate = baudrate
         self._clock = clock
         self._open_port = open_port
         self._backoff_initial_s = backoff_initial_s
         self._backoff_max_s = backoff_max_s
-        self._events: queue.Queue[SourceEvent] = queue.Queue()
         self._actions: queue.SimpleQueue[Callable[[S], None]] = queue.SimpleQueue()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._failure: BaseException | None = None
-
-    @property
-    def capabilities(self) -> Capabilities:
-        """What the source behind this link can do."""
-        return self.session.capabilities
-
-    def start(self) -> None:
-        """Start the reader thread (once)."""
-        if self._thread is not None:
-            raise RuntimeError("the link was already started")
-        self._thread = threading.Thread(target=self._run, name=f"buzzers {self.url}")
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop the thread, close the port and wait; re-raise a crash of the thread."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                raise RuntimeError(f"the reader thread of {self.url} did not stop")
-        self._raise_failure()
 
     def __enter__(self) -> SerialLink[S]:
         self.start()
@@ -143,15 +186,6 @@ class SerialLink(Generic[S]):
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def get(self, timeout: float | None = None) -> SourceEvent | None:
-        """The next event, waiting up to ``timeout`` seconds; None when none came."""
-        self._raise_failure()
-        try:
-            return self._events.get(timeout=timeout)
-        except queue.Empty:
-            self._raise_failure()
-            return None
 
     def submit(self, action: Callable[[S], None]) -> None:
         """Run ``action(session)`` inside the reader thread (the only thread touching it)."""
@@ -169,18 +203,7 @@ class SerialLink(Generic[S]):
         Lamp(channel, mode)  # check the channel here, in the caller's thread
         self.submit(lambda session: session.set_lamp(channel, mode))
 
-    def _raise_failure(self) -> None:
-        if self._failure is not None:
-            raise self._failure
-
     # --- the thread ------------------------------------------------------------------------------
-
-    def _run(self) -> None:
-        try:
-            self._run_until_stopped()
-        except BaseException as exc:
-            log.exception("reader thread of %s crashed", self.url)
-            self._failure = exc
 
     def _run_until_stopped(self) -> None:
         backoff = self._backoff_initial_s
@@ -242,7 +265,3 @@ class SerialLink(Generic[S]):
         out = self.session.data_to_send()
         if out:
             port.write(out)
-
-    def _deliver(self) -> None:
-        for event in self.session.events_received():
-            self._events.put(event)
