@@ -95,6 +95,15 @@ agents = sa.Table(
     sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
 )
 
+screens = sa.Table(
+    "screens",
+    metadata,
+    sa.Column("contest_id", sa.String(64), sa.ForeignKey("contests.contest_id"), primary_key=True),
+    sa.Column("screen_id", sa.String(64), primary_key=True),
+    sa.Column("venue", sa.String(100), nullable=False),
+    sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -363,6 +372,25 @@ class Store:
         with self.engine.connect() as db:
             row = db.execute(query).first()
         return (row.agent_id, row.venue, row.teams) if row else None
+
+
+    def add_screen(self, contest_id: str, screen_id: str, venue: str, token_hash: str) -> None:
+        """Record a venue screen and the hash of its token."""
+        with self.engine.begin() as db:
+            db.execute(
+                screens.insert().values(
+                    contest_id=contest_id, screen_id=screen_id, venue=venue, token_hash=token_hash
+                )
+            )
+
+    def screen_for_token(self, contest_id: str, token_hash: str) -> tuple[str, str] | None:
+        """(screen id, venue) of a token's hash."""
+        query = sa.select(screens.c.screen_id, screens.c.venue).where(
+            screens.c.contest_id == contest_id, screens.c.token_hash == token_hash
+        )
+        with self.engine.connect() as db:
+            row = db.execute(query).first()
+        return (row.screen_id, row.venue) if row else None
 
 
 def _stored(row: sa.Row[Any]) -> StoredEvent:
