@@ -46,6 +46,13 @@ PAGES: dict[str, PageKind] = {
 }
 
 
+MEDIA_HEADERS = {
+    "Cache-Control": "public, max-age=3600",
+    "X-Content-Type-Options": "nosniff",
+    # An SVG can carry script; opened on its own it must run nothing and load nothing.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+}
+
 WS_PATH = re.compile(r"/ws/([^/]+)")
 
 
@@ -117,8 +124,9 @@ def create_app(settings: Settings) -> QuizApp:
     async def media(request: Request) -> Response:
         found = service.media_file(request.path_params["path"])
         if found is None:
-            return Response("not found", status_code=404)
-        return FileResponse(found, headers={"Cache-Control": "public, max-age=3600"})
+            return Response("not found", status_code=404, media_type="text/plain")
+        file, content_type = found
+        return FileResponse(file, media_type=content_type, headers=MEDIA_HEADERS)
 
     routes = [
         *Api(service).routes(),

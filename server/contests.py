@@ -334,8 +334,8 @@ class ContestService:
         """How many contests the database holds."""
         return int(await self._db(self.store.count_contests))
 
-    def media_file(self, path: str) -> Path | None:
-        """The file behind a question's media URL path (``<pack>/media/<file>``)."""
+    def media_file(self, path: str) -> tuple[Path, str] | None:
+        """The file behind a question's media URL path (``<pack>/media/<file>``) and its type."""
         return self.packs.media_file(path)
 
 

@@ -17,6 +17,18 @@ import msgspec
 from content import Pack, PackInvalid, load_pack
 from game.questions import Question, SingleChoice, TrueFalse, type_tag
 
+MEDIA_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".m4a": "audio/mp4",
+}
+"""The media types ``/media/`` serves (by file suffix); anything else is never served."""
+
 SHIPPED = Path(__file__).resolve().parent.parent / "content" / "packs"
 
 
@@ -35,6 +47,7 @@ class PackLibrary:
     def __init__(self, extra: Iterable[Path] = ()) -> None:
         self._folders = [*extra, SHIPPED]
         self._packs: dict[str, Pack] | None = None
+        self._media: dict[str, dict[str, tuple[Path, str]]] = {}
 
     def packs(self) -> dict[str, Pack]:
         """Every pack, by id."""
@@ -101,17 +114,32 @@ class PackLibrary:
                 return self._prefixed(pack, random.Random(seed).choice(pool))
         return None
 
-    def media_file(self, url_path: str) -> Path | None:
-        """The file behind ``/media/<pack id>/<path>``; ``None`` when unknown or outside it."""
+    def media_file(self, url_path: str) -> tuple[Path, str] | None:
+        """The file behind ``/media/<pack id>/<path>`` and its content type; ``None`` unless a
+        question of that pack references exactly that path and its type is allowed.
+
+        Only referenced media are served — never a pack's source files (which hold the correct
+        answers), never a folder, never a path that leaves the pack."""
         pack_id, _, rest = url_path.partition("/")
         pack = self.packs().get(pack_id)
-        if pack is None or not rest:
+        if pack is None:
             return None
-        root = pack.root.resolve()
-        candidate = (root / rest).resolve()
-        if root not in candidate.parents or not candidate.is_file():
-            return None
-        return candidate
+        return self._media_index(pack).get(rest)
+
+    def _media_index(self, pack: Pack) -> dict[str, tuple[Path, str]]:
+        index = self._media.get(pack.id)
+        if index is None:
+            index = {}
+            root = pack.root.resolve()
+            for question in pack.questions:
+                if question.media is None:
+                    continue
+                content_type = MEDIA_TYPES.get(Path(question.media.path).suffix.lower())
+                file = (root / question.media.path).resolve()
+                if content_type and root in file.parents and file.is_file():
+                    index[question.media.path] = (file, content_type)
+            self._media[pack.id] = index
+        return index
 
     @staticmethod
     def _prefixed(pack: Pack, question: Question) -> Question:
