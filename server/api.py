@@ -19,11 +19,13 @@ from starlette.routing import Route
 from game.errors import RuleError
 from game.views import host_view
 from server.contests import ContestService, ServiceError
+from server.origins import request_origin_allowed
 from server.runner import CommitFailed, ContestBusy, describe
 
 Handler = Callable[[Request], Awaitable[Response]]
 LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 MAX_BODY = 2 * 1024 * 1024
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def problem(code: str, message: str, status: int) -> JSONResponse:
@@ -85,6 +87,8 @@ class Api:
     def _guard(self, handler: Handler) -> Handler:
         async def guarded(request: Request) -> Response:
             try:
+                if request.method not in SAFE_METHODS:
+                    self._check_browser_safety(request)
                 return await handler(request)
             except ServiceError as refused:
                 return problem(refused.code, refused.message, refused.status)
@@ -95,9 +99,26 @@ class Api:
 
         return guarded
 
+    def _check_browser_safety(self, request: Request) -> None:
+        """A state-changing call takes only a JSON body, from no page or a page of an allowed
+        origin: a browser sends ``application/json`` across sites only after a CORS preflight,
+        which this server never grants, so a foreign page cannot forge the call (a
+        ``text/plain`` form post would otherwise reach it)."""
+        if not request_origin_allowed(request.scope, self.service.settings):
+            raise ServiceError(
+                "forbidden_origin", "requests from this page's origin are refused", 403
+            )
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise ServiceError(
+                "unsupported_media_type",
+                "send the body as JSON (Content-Type: application/json)",
+                415,
+            )
+
     async def _host(self, request: Request) -> str:
         contest_id = request.path_params["contest_id"]
-        self.service.runner(contest_id)
+        await self.service.ensure(contest_id)
         if not await self.service.check_host(contest_id, bearer(request)):
             raise ServiceError("unauthorized", "the host secret is missing or wrong", 401)
         return str(contest_id)

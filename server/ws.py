@@ -32,6 +32,7 @@ from server import protocol as p
 from server.clock import UNSYNCED_BOUND_MS
 from server.contests import ContestService, ServiceError
 from server.hub import PING, Connection
+from server.origins import request_origin_allowed
 from server.runner import CommitFailed, ContestBusy, describe
 from server.wire import direct_frames
 
@@ -58,31 +59,22 @@ class RateLimiter:
         return False
 
 
-def origin_allowed(websocket: WebSocket, allowed: tuple[str, ...]) -> bool:
-    """Same-origin browsers, listed origins and non-browser clients (no Origin) may connect."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    origin = origin.rstrip("/")
-    host = websocket.headers.get("host", "")
-    own = {f"http://{host}", f"https://{host}"}
-    return origin in own or origin in allowed
-
-
 async def serve(websocket: WebSocket, service: ContestService, send: Send) -> None:
     """Handle one WebSocket connection from handshake to close (``send``: its ASGI send)."""
     settings = service.settings
     contest_id = websocket.path_params["contest_id"]
-    if not origin_allowed(websocket, settings.allowed_origins):
+    if not request_origin_allowed(websocket.scope, settings):
         await websocket.close(code=p.CLOSE_ORIGIN)  # before accept: HTTP 403
         return
     await websocket.accept()
-    hub = service.hubs.get(contest_id)
-    if hub is None or contest_id not in service.runners:
+    try:
+        await service.ensure(contest_id)  # a finished contest loads on first use
+    except ServiceError as refused:
         await _send_and_close(
-            websocket, p.error("contest_not_found", "no such contest"), p.CLOSE_NO_CONTEST
+            websocket, p.error(refused.code, refused.message), _close_code(refused)
         )
         return
+    hub = service.hubs[contest_id]
     conn = await _hello(websocket, service, contest_id)
     if conn is None:
         return
@@ -102,6 +94,12 @@ async def serve(websocket: WebSocket, service: ContestService, send: Send) -> No
         hub.detach(conn)
         service.connections.discard(conn)
         await conn.stop()
+
+
+def _close_code(refused: ServiceError) -> int:
+    """The close code after a refusal before the hello: 4004 for an unknown contest, 1011 for
+    anything else."""
+    return p.CLOSE_NO_CONTEST if refused.status == 404 else p.CLOSE_INTERNAL
 
 
 async def _send_and_close(websocket: WebSocket, text: bytes, code: int) -> None:
