@@ -32,7 +32,7 @@ from displays import STATIC_DIR, render_page
 from displays.pages import PageKind
 from server.api import Api
 from server.collector import housekeeper
-from server.contests import ContestService
+from server.contests import ContestService, ServiceError
 from server.settings import Settings
 from server.ws import pinger, serve
 
@@ -106,10 +106,11 @@ def create_app(settings: Settings) -> QuizApp:
 
     async def render(kind: PageKind, request: Request) -> Response:
         contest_id = request.path_params["contest_id"]
-        runner = service.runners.get(contest_id)
-        if runner is None:
+        try:
+            runner = await service.ensure(contest_id)  # a finished contest loads on first use
+        except ServiceError as refused:  # 404 unknown, 503 database unavailable
             html = render_page("index", contest_id="", lang=language(request))
-            return HTMLResponse(html, status_code=404)
+            return HTMLResponse(html, status_code=refused.status)
         html = render_page(
             kind,
             contest_id=contest_id,

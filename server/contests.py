@@ -4,7 +4,10 @@ Theory of operation
 -------------------
 One ``ContestService`` lives in the app's lifespan. On ``start`` it migrates the database and
 rebuilds every contest that has not finished from its snapshot and event log, re-arming its
-timers (crash recovery). Each live contest has a ``ContestRunner`` (the single writer) and a
+timers (crash recovery). A finished contest is loaded the same way on the first request that
+names it (``ensure``), so its results, its log and the score adjustments allowed after the end
+stay reachable after a restart for as long as the database keeps it; concurrent first requests
+share one load. Each contest in memory has a ``ContestRunner`` (the single writer) and a
 ``ContestHub`` (fan-out). Everything that changes a contest — setup from the HTTP API included —
 goes through the runner as engine commands, so the event log stays the one source of truth.
 
@@ -15,6 +18,7 @@ stored only as a SHA-256 hash; comparisons use the hash. Nothing here logs a sec
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -103,6 +107,7 @@ class ContestService:
         self.hubs: dict[str, ContestHub] = {}
         self.connections: set[Connection] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loads: dict[str, asyncio.Task[ContestRunner]] = {}
 
     # --- lifespan ---------------------------------------------------------------------------------
 
@@ -122,6 +127,10 @@ class ContestService:
 
     async def stop(self) -> None:
         """Stop every runner and release the database."""
+        for load in list(self._loads.values()):
+            load.cancel()
+            with contextlib.suppress(BaseException):
+                await load
         for runner in list(self.runners.values()):
             await runner.stop()
         for hub in self.hubs.values():
@@ -152,11 +161,65 @@ class ContestService:
         return runner
 
     def runner(self, contest_id: str) -> ContestRunner:
-        """The runner of a live contest; ``ServiceError`` 404 when there is none."""
+        """The runner of a contest in memory; ``ServiceError`` 404 when there is none (``ensure``
+        also loads a contest that is only in the database)."""
         runner = self.runners.get(contest_id)
         if runner is None:
             raise ServiceError("contest_not_found", f"no contest {contest_id!r}", 404)
         return runner
+
+    async def ensure(self, contest_id: str) -> ContestRunner:
+        """The runner of a contest, loaded from its event log if it is not in memory yet.
+
+        A finished contest is not recovered at start; the first request that names it loads it
+        here. Concurrent first requests await the same load (one per contest), which goes on
+        even if the request that started it is cancelled.
+
+        Raises:
+            ServiceError: 404 ``contest_not_found`` when the database has no such contest; the
+                load's own error (the database unavailable, an unreadable log) otherwise.
+        """
+        runner = self.runners.get(contest_id)
+        if runner is not None:
+            return runner
+        load = self._loads.get(contest_id)
+        if load is None:
+            load = asyncio.get_running_loop().create_task(
+                self._load(contest_id), name=f"load:{contest_id}"
+            )
+            self._loads[contest_id] = load
+            load.add_done_callback(lambda done: self._load_done(contest_id, done))
+        return await asyncio.shield(load)
+
+    async def _load(self, contest_id: str) -> ContestRunner:
+        def read() -> ContestState | None:  # in the store's thread: a long log folds off the loop
+            if self.store.contest(contest_id) is None:
+                return None
+            loaded = self.store.load(contest_id)
+            return restore(loaded.snapshot, [e.payload for e in loaded.events])
+
+        try:
+            state: ContestState | None = await self._db(read)
+        except ServiceError:
+            raise
+        except Exception:
+            log.exception("contest %s could not be loaded from its log", contest_id)
+            raise ServiceError(
+                "internal_error", "the contest's log could not be read", 500
+            ) from None
+        if state is None:
+            raise ServiceError("contest_not_found", f"no contest {contest_id!r}", 404)
+        existing = self.runners.get(contest_id)
+        if existing is not None:  # created while its (empty) log was read: one runner only
+            return existing
+        log.info("contest %s loaded at seq %d (%s)", contest_id, state.version, state.status)
+        return self._launch(contest_id, state)
+
+    def _load_done(self, contest_id: str, load: asyncio.Task[ContestRunner]) -> None:
+        if self._loads.get(contest_id) is load:
+            del self._loads[contest_id]  # a failed load is tried again by the next request
+        if not load.cancelled():
+            load.exception()  # retrieved here too, in case every waiter was cancelled
 
     # --- contests ---------------------------------------------------------------------------------
 
@@ -177,7 +240,8 @@ class ContestService:
             await self._db(self.store.create_contest, row)
         except StoreError as taken:
             raise ServiceError("duplicate_id", str(taken), 409) from None
-        runner = self._launch(contest_id, ContestState())
+        # A first request for the new id may have loaded its empty log meanwhile: one runner.
+        runner = self.runners.get(contest_id) or self._launch(contest_id, ContestState())
         await runner.submit(command)
         return contest_id, secret
 
@@ -192,7 +256,7 @@ class ContestService:
         self, contest_id: str, name: str, venue: str, colour: str, team_id: str | None
     ) -> tuple[str, str]:
         """Add a team; returns (team id, join code)."""
-        runner = self.runner(contest_id)
+        runner = await self.ensure(contest_id)
         team_id = team_id or _slug(name) or f"t{len(runner.state.teams) + 1}"
         await runner.submit(c.AddTeam(at=0, team_id=team_id, name=name, venue=venue, colour=colour))
         for _ in range(20):
@@ -206,7 +270,7 @@ class ContestService:
 
     async def teams(self, contest_id: str) -> list[dict[str, Any]]:
         """Every team with its join code, for the host."""
-        runner = self.runner(contest_id)
+        runner = await self.ensure(contest_id)
         codes = {t["team_id"]: t["join_code"] for t in await self._db(self.store.teams, contest_id)}
         return [
             {**msgspec.to_builtins(team), "team_id": team.id, "join_code": codes.get(team.id)}
@@ -215,7 +279,7 @@ class ContestService:
 
     async def add_round(self, contest_id: str, body: dict[str, Any]) -> tuple[int, str, int]:
         """Add a round from inline questions or a pack; returns (index, id, question count)."""
-        runner = self.runner(contest_id)
+        runner = await self.ensure(contest_id)
         try:
             rules = msgspec.convert(body.get("rules") or {"kind": "all_play"}, type=Rules)
             title = msgspec.convert(body.get("title") or {}, type=dict[str, str])
@@ -242,7 +306,7 @@ class ContestService:
 
     async def tiebreak_question(self, contest_id: str) -> Question:
         """An unused single-choice or true/false question for a tie-break."""
-        state = self.runner(contest_id).state
+        state = (await self.ensure(contest_id)).state
         used = {q.id for r in state.rounds for q in r.questions}
         question: Question | None = await self._db(
             self.packs.tiebreak, used, state.seed + len(state.rounds)
@@ -257,7 +321,7 @@ class ContestService:
         self, contest_id: str, join_code: str, display_name: str, generation: str | None
     ) -> tuple[str, str, str]:
         """A player joins with a join code; returns (player id, team id, player token)."""
-        runner = self.runner(contest_id)
+        runner = await self.ensure(contest_id)
         team_id = await self._db(self.store.team_for_code, contest_id, join_code.strip().upper())
         if team_id is None:
             raise ServiceError("bad_join_code", "this join code is not valid", 403)
@@ -294,14 +358,14 @@ class ContestService:
         found = await self._db(self.store.player_for_token, contest_id, hash_secret(token))
         if found is None:
             return None
-        player = self.runner(contest_id).state.players.get(found[0])
+        player = (await self.ensure(contest_id)).state.players.get(found[0])
         if player is None:
             return None
         return PlayerIdentity(player.id, player.team_id, player.display_name)
 
     async def add_agent(self, contest_id: str, venue: str, teams: list[str]) -> tuple[str, str]:
         """Create a venue agent; returns (agent id, agent token)."""
-        state = self.runner(contest_id).state
+        state = (await self.ensure(contest_id)).state
         unknown = [t for t in teams if t not in state.teams]
         if unknown or not teams:
             raise ServiceError("unknown_team", f"unknown teams: {unknown or 'none given'}")
@@ -323,7 +387,7 @@ class ContestService:
 
     async def events(self, contest_id: str, after: int) -> list[dict[str, Any]]:
         """The event log after ``after``, for exports and disputes."""
-        self.runner(contest_id)
+        await self.ensure(contest_id)
         rows = await self._db(self.store.events_after, contest_id, after)
         return [
             {"seq": r.seq, "type": r.type, "at": r.at, "event": msgspec.json.decode(r.payload)}
