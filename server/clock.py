@@ -16,6 +16,7 @@ deadlines survive a restart, but advancing with the monotonic clock while the pr
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 
@@ -24,6 +25,9 @@ import msgspec
 MAX_PATH_MS = 2000.0
 PATH_SLACK_MS = 50.0
 UNSYNCED_BOUND_MS = 500.0
+# A client clock reading, in ms, lies within this of the server's (about 317 years): wide enough
+# for an epoch clock on the wrong date or a device's uptime clock, never wider.
+MAX_OFFSET_MS = 1e13
 
 
 class ClockSample(msgspec.Struct, frozen=True, gc=False):
@@ -44,10 +48,20 @@ class ClockEstimator:
         self._samples: deque[ClockSample] = deque(maxlen=window)
 
     def add(self, t0: float, t1: float, t2: float, t3: float) -> ClockSample | None:
-        """Record a ping/pong exchange; returns the sample, or ``None`` when it is impossible
-        (negative delay: the client's numbers do not add up)."""
+        """Record a ping/pong exchange; returns the sample, or ``None`` when it is impossible.
+
+        Impossible (the client's numbers cannot be true, so they are not evidence): a reading
+        that is not a finite number; a pong sent before its ping arrived (``t2 < t1``); an
+        answer before the question (``t3 < t0``); a negative round trip (the client claims to
+        have held the ping longer than the whole exchange took); a client clock more than
+        ``MAX_OFFSET_MS`` from the server's.
+        """
+        if not all(math.isfinite(t) for t in (t0, t1, t2, t3)):
+            return None
         delay = (t3 - t0) - (t2 - t1)
-        if delay < 0 or t3 < t0:
+        if t2 < t1 or t3 < t0 or delay < 0:
+            return None
+        if abs(t1 - t0) > MAX_OFFSET_MS or abs(t2 - t3) > MAX_OFFSET_MS:
             return None
         sample = ClockSample(offset=((t1 - t0) + (t2 - t3)) / 2, delay=delay)
         self._samples.append(sample)

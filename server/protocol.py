@@ -13,7 +13,7 @@ Outbound messages are small helpers returning encoded bytes, so each is encoded 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -22,6 +22,14 @@ from game.questions import Answer, Question
 
 Role = Literal["host", "player", "display", "audience", "agent"]
 MessageId = int | str
+
+# --- ranges checked at the edge (docs/protocol.md §4) --------------------------------------------
+INT64_MAX = 2**63 - 1
+# A clock reading in ms (a ping's t0, a pong's t1/t2, a press time): finite and within ±10^13
+# (about 317 years from the clock's epoch), so every sum and product of them stays finite.
+MAX_CLOCK_READING_MS = 1e13
+ClockReading = Annotated[float, msgspec.Meta(ge=-MAX_CLOCK_READING_MS, le=MAX_CLOCK_READING_MS)]
+PingId = Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]
 
 # --- close codes (docs/protocol.md §4) -----------------------------------------------------------
 CLOSE_NORMAL = 1000
@@ -80,10 +88,10 @@ class PressMessage(msgspec.Struct, frozen=True, kw_only=True, tag="press"):
 
 
 class Pong(msgspec.Struct, frozen=True, kw_only=True, tag="pong"):
-    id: int
-    t0: float
-    t1: float
-    t2: float
+    id: PingId
+    t0: ClockReading
+    t1: ClockReading
+    t2: ClockReading
 
 
 class TimeRequest(msgspec.Struct, frozen=True, kw_only=True, tag="time"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.clock import MAX_PATH_MS, UNSYNCED_BOUND_MS, ClockEstimator
+from server.clock import MAX_OFFSET_MS, MAX_PATH_MS, UNSYNCED_BOUND_MS, ClockEstimator
 
 
 def exchange(
@@ -60,3 +60,31 @@ def test_impossible_samples_are_refused_and_unsynced_defaults_are_wide():
     for _ in range(3):
         exchange(est, offset=0, out=5000, back=5000)
     assert est.allowed_path() == MAX_PATH_MS  # capped
+
+
+@pytest.mark.parametrize(
+    ("t0", "t1", "t2", "t3"),
+    [
+        (1000.0, 5000.0, 4990.0, 1020.0),  # pong sent 10 ms before the ping was received
+        (1000.0, float("nan"), 5000.0, 1020.0),
+        (1000.0, 5000.0, float("inf"), 1020.0),
+        (float("-inf"), 5000.0, 5000.0, 1020.0),
+        (1000.0, 5000.0, 5000.0, float("nan")),
+        (1000.0, 5000.0, 5001.0, 1000.5),  # held 1 ms, but the round trip was 0.5 ms
+        (1000.0, 1e300, 1e300, 1020.0),  # a clock absurdly far from the server's
+        (1000.0, -1e300, -1e300, 1020.0),
+        (1000.0, 1000.0 + MAX_OFFSET_MS + 1, 1000.0 + MAX_OFFSET_MS + 1, 1000.0),
+    ],
+)
+def test_impossible_pongs_give_no_sample(t0, t1, t2, t3):
+    est = ClockEstimator()
+    assert est.add(t0, t1, t2, t3) is None
+    assert not est.synced and est.samples == 0
+
+
+def test_clocks_far_from_the_servers_but_plausible_still_sync():
+    est = ClockEstimator()
+    server = 1_795_600_004_000.0  # epoch ms
+    assert est.add(server, 5.0, 5.5, server + 10) is not None  # an agent's uptime clock
+    assert est.add(server, server + 3_600_000, server + 3_600_000, server + 8) is not None
+    assert est.samples == 2
