@@ -310,7 +310,7 @@ def to_question(entry: QuestionEntry) -> engine.Question:
         return engine.SingleChoice(**common, options=_options(entry.options), correct=entry.answer)
     if isinstance(entry, model.MultipleChoiceEntry):
         return engine.MultipleChoice(
-            **common, options=_options(entry.options), correct=frozenset(entry.answer)
+            **common, options=_options(entry.options), correct=tuple(entry.answer)
         )
     if isinstance(entry, model.TrueFalseEntry):
         return engine.TrueFalse(**common, correct=entry.answer)

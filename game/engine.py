@@ -17,7 +17,7 @@ contest seed. Nothing here reads a clock, draws a random number or performs I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import msgspec
@@ -365,7 +365,7 @@ def _start_tiebreak(state: ContestState, cmd: c.StartTieBreak) -> list[ev.Event]
         rules=rules,
         questions=(cmd.question,),
         tiebreak=True,
-        teams=frozenset(tied),
+        teams=tuple(tied),
     )
     round_.check()
     return [ev.TieBreakStarted(at=cmd.at, round=round_)]
@@ -399,7 +399,7 @@ def _open_buzzers(state: ContestState, cmd: c.OpenBuzzers) -> list[ev.Event]:
     ]
 
 
-def _all_locked_out(state: ContestState, round_: Round, locked: frozenset[str]) -> bool:
+def _all_locked_out(state: ContestState, round_: Round, locked: Collection[str]) -> bool:
     return all(t in locked for t in _participants(state, round_))
 
 
@@ -426,7 +426,7 @@ def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
             )
         ]
         out += _score(cmd.team_id, -rules.false_start_penalty, "false_start", cmd.at, question_id)
-        locked = q.locked_out | {cmd.team_id}
+        locked = {*q.locked_out, cmd.team_id}
         if q.phase != "collecting" and _all_locked_out(state, round_, locked):
             out.append(ev.QuestionClosed(at=cmd.at, reason="all_locked_out"))
         return out
@@ -471,7 +471,7 @@ def _wrong_buzz_answer(
 ) -> list[ev.Event]:
     team = q.answering_team
     assert team is not None
-    locked = q.locked_out | {team}
+    locked = {*q.locked_out, team}
     reopens_at = closes_at = None
     if not _all_locked_out(state, round_, locked):
         reopens_at = at + rules.open_delay_ms * 1000

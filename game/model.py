@@ -16,7 +16,7 @@ from typing import Literal
 import msgspec
 
 from game.errors import InvalidSetup
-from game.questions import NUMERIC_TYPES, Localized, Question, validate_question
+from game.questions import NUMERIC_TYPES, IdSet, Localized, Question, id_set, validate_question
 
 Generation = Literal["child", "teen", "adult", "senior"]
 GENERATIONS: tuple[Generation, ...] = ("child", "teen", "adult", "senior")
@@ -167,7 +167,8 @@ class Round(msgspec.Struct, frozen=True, kw_only=True):
         rules: the round type and its settings.
         questions: in the order the host will show them.
         tiebreak: a sudden-death round added at the end to separate teams level at the top.
-        teams: the teams that may play this round; ``None`` means every team.
+        teams: the teams that may play this round, as an ``IdSet`` whatever order they are
+            given in; ``None`` means every team.
     """
 
     id: str
@@ -175,7 +176,11 @@ class Round(msgspec.Struct, frozen=True, kw_only=True):
     rules: Rules
     questions: tuple[Question, ...]
     tiebreak: bool = False
-    teams: frozenset[str] | None = None
+    teams: IdSet | None = None
+
+    def __post_init__(self) -> None:
+        if self.teams is not None:
+            msgspec.structs.force_setattr(self, "teams", id_set(self.teams))
 
     @property
     def kind(self) -> RoundKind:

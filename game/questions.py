@@ -12,6 +12,12 @@ says whether an answer has the right shape for a question (a rule error otherwis
 text answer that matches none of the accepted answers). Estimation questions have no verdict of
 their own: the closest team wins, which ``game.scoring`` decides across teams.
 
+A set of ids (the correct options of a multiple-choice question, the options a team chose, a
+round's teams, the locked-out teams) is an ``IdSet``: a tuple in one canonical order, sorted and
+each id once. A ``frozenset`` iterates in an order that follows the process's string hash seed,
+so it would reach the views, the event log and the snapshots in a different order after every
+restart (issue 11, item 17); the canonical order is a pure function of the ids.
+
 Question packs (``content/``) are loaded into these types; nothing here reads files.
 """
 
@@ -20,6 +26,7 @@ from __future__ import annotations
 import enum
 import math
 import unicodedata
+from collections.abc import Iterable
 from typing import Literal
 
 import msgspec
@@ -31,6 +38,14 @@ Localized = dict[str, str]
 
 MAX_TEXT_ANSWER = 200
 """The longest open-text answer a team may submit, in characters."""
+
+IdSet = tuple[str, ...]
+"""A set of ids in its canonical order: sorted, each id once (see ``id_set``)."""
+
+
+def id_set(ids: Iterable[str]) -> IdSet:
+    """``ids`` as an ``IdSet``: sorted and without repeats, the same in every process."""
+    return tuple(sorted(set(ids)))
 
 
 class Option(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,10 +98,16 @@ class SingleChoice(_QuestionBase, frozen=True, kw_only=True, tag="single_choice"
 
 
 class MultipleChoice(_QuestionBase, frozen=True, kw_only=True, tag="multiple_choice"):
-    """Several options may be correct; an answer counts only when it names exactly those."""
+    """Several options may be correct; an answer counts only when it names exactly those.
+
+    ``correct`` is kept as an ``IdSet`` whatever order it is given or decoded in.
+    """
 
     options: tuple[Option, ...]
-    correct: frozenset[str]
+    correct: IdSet
+
+    def __post_init__(self) -> None:
+        msgspec.structs.force_setattr(self, "correct", id_set(self.correct))
 
 
 class TrueFalse(_QuestionBase, frozen=True, kw_only=True, tag="true_false"):
@@ -155,9 +176,13 @@ class ChoiceAnswer(_AnswerBase, frozen=True, kw_only=True, tag="choice"):
 
 
 class ChoicesAnswer(_AnswerBase, frozen=True, kw_only=True, tag="choices"):
-    """The chosen options of a multiple-choice question."""
+    """The chosen options of a multiple-choice question, as an ``IdSet`` whatever order (and
+    repeats) the team sent."""
 
-    options: frozenset[str]
+    options: IdSet
+
+    def __post_init__(self) -> None:
+        msgspec.structs.force_setattr(self, "options", id_set(self.options))
 
 
 class BoolAnswer(_AnswerBase, frozen=True, kw_only=True, tag="bool"):
@@ -230,8 +255,8 @@ def validate_question(question: Question) -> None:
         ids = [o.id for o in question.options]
         if len(ids) < 2 or len(set(ids)) != len(ids):
             raise InvalidSetup(f"question {question.id!r} needs at least two distinct options")
-        correct = {question.correct} if isinstance(question, SingleChoice) else question.correct
-        if not correct or not correct <= set(ids):
+        correct = (question.correct,) if isinstance(question, SingleChoice) else question.correct
+        if not correct or not set(correct) <= set(ids):
             raise InvalidSetup(f"question {question.id!r}: the correct answer is not an option")
     elif isinstance(question, Ordering):
         ids = [o.id for o in question.items]
@@ -261,9 +286,10 @@ def validate_answer(question: Question, answer: Answer) -> None:
         assert isinstance(question, MultipleChoice)
         if not answer.options:
             raise InvalidAnswer("choose at least one option")
-        unknown = answer.options - {o.id for o in question.options}
+        known = {o.id for o in question.options}
+        unknown = [option for option in answer.options if option not in known]
         if unknown:
-            raise InvalidAnswer(f"{sorted(unknown)[0]!r} is not one of the options")
+            raise InvalidAnswer(f"{unknown[0]!r} is not one of the options")
     elif isinstance(answer, OrderAnswer):
         assert isinstance(question, Ordering)
         if sorted(answer.order) != sorted(o.id for o in question.items):
@@ -329,7 +355,7 @@ def correct_answer(question: Question) -> dict[str, object]:
     if isinstance(question, SingleChoice):
         return {"kind": "choice", "option": question.correct}
     if isinstance(question, MultipleChoice):
-        return {"kind": "choices", "options": sorted(question.correct)}
+        return {"kind": "choices", "options": list(question.correct)}
     if isinstance(question, TrueFalse):
         return {"kind": "bool", "value": question.correct}
     if isinstance(question, Numeric | Estimation):

@@ -54,7 +54,7 @@ from game.events import (
 )
 from game.model import Player, Round, RoundKind, Team
 from game.phases import Transition, next_phase
-from game.questions import Answer, Question
+from game.questions import Answer, IdSet, Question, id_set
 
 ContestStatus = Literal["new", "setup", "running", "finished"]
 replace = msgspec.structs.replace
@@ -94,7 +94,7 @@ class QuestionState(msgspec.Struct, frozen=True, kw_only=True):
     window_closes_at: int | None = None
     answer_deadline: int | None = None
     presses: tuple[Press, ...] = ()
-    locked_out: frozenset[str] = frozenset()
+    locked_out: IdSet = ()
     answering_team: str | None = None
     photo_finishes: tuple[PhotoFinish, ...] = ()
     answers: dict[str, AnswerRecord] = {}
@@ -326,7 +326,8 @@ def _buzzers_opened(state: ContestState, e: BuzzersOpened) -> ContestState:
 
 def _false_start(state: ContestState, e: FalseStart) -> ContestState:
     q = _question(state)
-    return _with_question(state, _moved(q, "false_start", locked_out=q.locked_out | {e.team_id}))
+    locked_out = id_set((*q.locked_out, e.team_id))
+    return _with_question(state, _moved(q, "false_start", locked_out=locked_out))
 
 
 def _buzz_accepted(state: ContestState, e: BuzzAccepted) -> ContestState:
@@ -383,7 +384,7 @@ def _judged(state: ContestState, e: Judged) -> ContestState:
     if e.correct:
         return _with_question(state, _moved(q, "judge_correct", **common))
     common.update(
-        locked_out=q.locked_out | {e.team_id},
+        locked_out=id_set((*q.locked_out, e.team_id)),
         answering_team=None,
         answer_deadline=None,
     )

@@ -50,7 +50,7 @@ def test_loaded_questions_carry_every_field_of_the_file() -> None:
     )
     assert single.source is not None and single.source.startswith("Serway")
     multiple = by_id["chem-001"]
-    assert isinstance(multiple, engine.MultipleChoice) and multiple.correct == {"a", "c"}
+    assert isinstance(multiple, engine.MultipleChoice) and multiple.correct == ("a", "c")
     truth = by_id["bio-001"]
     assert isinstance(truth, engine.TrueFalse) and truth.correct is False
     avogadro = by_id["chem-002"]  # 6.022e23 is a number, although YAML 1.1 reads it as text

@@ -63,7 +63,7 @@ def test_import_writes_one_file_per_topic_with_every_field(tmp_path: Path) -> No
     by_id = {q.id: q for q in pack.questions}
     assert {type(q) for q in pack.questions} == set(engine.QUESTION_TYPES)
     chem = by_id["chem-101"]  # "Multiple choice" / "Chemistry" as a librarian may type them
-    assert isinstance(chem, engine.MultipleChoice) and chem.correct == {"a", "c"}
+    assert isinstance(chem, engine.MultipleChoice) and chem.correct == ("a", "c")
     assert pack.audience("chem-101") == "adults"
     sound = by_id["phys-102"]
     assert isinstance(sound, engine.Numeric)

@@ -48,7 +48,7 @@ def multiple(qid: str = "q-multi") -> MultipleChoice:
         id=qid,
         text=loc("Which are mammals?"),
         options=tuple(Option(id=o, text=loc(o)) for o in "abcd"),
-        correct=frozenset({"a", "c"}),
+        correct=("a", "c"),
     )
 
 

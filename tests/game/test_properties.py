@@ -81,7 +81,7 @@ def answer_for(data, team: str, state: ContestState):
     options = {
         "SingleChoice": lambda: ChoiceAnswer(option=data.draw(st.sampled_from("abcdz"))),
         "MultipleChoice": lambda: ChoicesAnswer(
-            options=frozenset(data.draw(st.sets(st.sampled_from("abcd"))))
+            options=tuple(data.draw(st.lists(st.sampled_from("abcd"))))
         ),
         "TrueFalse": lambda: BoolAnswer(value=data.draw(st.booleans())),
         "Numeric": lambda: NumberAnswer(value=data.draw(st.floats(-1e6, 1e6))),
