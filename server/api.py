@@ -8,6 +8,7 @@ or a loopback client for creating contests) and calls the ``ContestService``. Er
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,9 +19,17 @@ from starlette.routing import Route
 
 from game.errors import RuleError
 from game.views import host_view
-from server.contests import ContestService, ServiceError
+from server.contests import (
+    ContestService,
+    DatabaseUnavailable,
+    ServiceError,
+    database_failure,
+    database_reason,
+)
 from server.origins import request_origin_allowed
 from server.runner import CommitFailed, ContestBusy, describe
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[Request], Awaitable[Response]]
 LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
@@ -31,6 +40,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def problem(code: str, message: str, status: int) -> JSONResponse:
     """An error response."""
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _unavailable() -> JSONResponse:
+    unavailable = DatabaseUnavailable()
+    return problem(unavailable.code, unavailable.message, unavailable.status)
 
 
 def bearer(request: Request) -> str | None:
@@ -93,9 +107,16 @@ class Api:
             except ServiceError as refused:
                 return problem(refused.code, refused.message, refused.status)
             except (RuleError, ContestBusy, CommitFailed) as refused:
+                if database_failure(refused):  # a commit the database could not take
+                    return _unavailable()
                 fields = describe(refused)
                 status = 503 if isinstance(refused, ContestBusy | CommitFailed) else 400
                 return problem(fields["code"], fields["message"], status)
+            except Exception as failure:  # the database failed below the service: 503, not 500
+                if not database_failure(failure):
+                    raise
+                log.warning("database unavailable: %s", database_reason(failure))
+                return _unavailable()
 
         return guarded
 
@@ -126,9 +147,17 @@ class Api:
     async def healthz(self, request: Request) -> Response:
         from server import __version__
 
-        return JSONResponse(
-            {"status": "ok", "contests": len(self.service.runners), "version": __version__}
-        )
+        report = {
+            "status": "ok",
+            "database": "ok",
+            "contests": len(self.service.runners),
+            "version": __version__,
+        }
+        reason = await self.service.database_problem()
+        if reason is None:
+            return JSONResponse(report)
+        degraded = {**report, "status": "degraded", "database": "unavailable", "reason": reason}
+        return JSONResponse(degraded, status_code=503)
 
     async def create_contest(self, request: Request) -> Response:
         admin = self.service.settings.admin_token

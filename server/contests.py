@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import sqlalchemy as sa
 
 from game import commands as c
 from game.engine import decide
@@ -56,6 +57,39 @@ class ServiceError(Exception):
         self.code = code
         self.message = message
         self.status = status
+
+
+class DatabaseUnavailable(ServiceError):
+    """The database could not answer (down, unreachable, broken): 503, try again later."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "database_unavailable", "the database is unavailable; try again shortly", 503
+        )
+
+
+DATABASE_ERRORS = (sa.exc.DBAPIError, sa.exc.TimeoutError, sa.exc.DisconnectionError)
+"""What SQLAlchemy raises when the database cannot answer (an ``IntegrityError`` among them is a
+refusal, not an outage: the store turns those into ``StoreError``)."""
+
+HEALTH_TIMEOUT = 2.0
+"""Seconds ``/healthz`` waits for the database's answer."""
+
+
+def database_failure(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) means the database could not answer."""
+    while error is not None:
+        if isinstance(error, DATABASE_ERRORS) and not isinstance(error, sa.exc.IntegrityError):
+            return True
+        error = error.__cause__  # type: ignore[assignment]
+    return False
+
+
+def database_reason(error: BaseException) -> str:
+    """One line saying why the database failed: the driver's message, not SQL or parameters."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return f"{type(original).__name__}: {lines[0][:200] if lines else 'no message'}"
 
 
 def hash_secret(secret: str) -> str:
@@ -140,8 +174,31 @@ class ContestService:
         self.store.close()
 
     async def _db(self, fn: Any, *args: Any) -> Any:
+        """Run ``fn(*args)`` in the store's thread; an outage becomes ``DatabaseUnavailable``."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, lambda: fn(*args))
+        try:
+            return await loop.run_in_executor(self.executor, lambda: fn(*args))
+        except Exception as failure:
+            if not database_failure(failure):
+                raise
+            log.warning("database unavailable: %s", database_reason(failure))
+            raise DatabaseUnavailable() from failure
+
+    async def database_problem(self) -> str | None:
+        """Why the database cannot serve now (``None`` when it answers): a cheap read in the
+        store's thread, given up after ``HEALTH_TIMEOUT`` seconds (the event loop never waits on
+        the database)."""
+        loop = asyncio.get_running_loop()
+        check = loop.run_in_executor(self.executor, self.store.ping)
+        try:
+            await asyncio.wait_for(check, HEALTH_TIMEOUT)
+        except TimeoutError:
+            return f"the database did not answer within {HEALTH_TIMEOUT:g} s"
+        except Exception as failure:
+            if not database_failure(failure):
+                raise
+            return database_reason(failure)
+        return None
 
     def _launch(self, contest_id: str, state: ContestState) -> ContestRunner:
         loop = asyncio.get_running_loop()

@@ -149,11 +149,13 @@ class ContestRunner:
                     if job.future and not job.future.done():
                         job.future.cancel()
                 raise
-            except Exception:  # a bug: log it, refuse the batch, keep the contest alive
+            except Exception as failure:  # a bug: log it, refuse the batch, keep the contest alive
                 log.exception("contest %s: runner failed on a batch", self.contest_id)
                 for job in jobs:
                     if job.future and not job.future.done():
-                        job.future.set_exception(CommitFailed("internal error"))
+                        refused = CommitFailed("internal error")
+                        refused.__cause__ = failure  # the API tells a database outage apart
+                        job.future.set_exception(refused)
 
     async def _process(self, jobs: list[_Job]) -> None:
         state = self.state

@@ -204,6 +204,12 @@ class Store:
         with self.engine.connect() as db:
             return [r.contest_id for r in db.execute(query)]
 
+    def ping(self) -> None:
+        """The health check: one cheap read of the contests table; raises what the database
+        raises when it cannot answer (run it in the store's thread, with a timeout around it)."""
+        with self.engine.connect() as db:
+            db.execute(sa.select(contests.c.contest_id).limit(1)).all()
+
     def count_contests(self) -> int:
         """How many contests the database holds."""
         with self.engine.connect() as db:

@@ -75,7 +75,13 @@ async def serve(websocket: WebSocket, service: ContestService, send: Send) -> No
         )
         return
     hub = service.hubs[contest_id]
-    conn = await _hello(websocket, service, contest_id)
+    try:
+        conn = await _hello(websocket, service, contest_id)
+    except ServiceError as refused:  # the credential could not be checked: the database is down
+        await _send_and_close(
+            websocket, p.error(refused.code, refused.message), _close_code(refused)
+        )
+        return
     if conn is None:
         return
     conn.send = send
@@ -97,9 +103,11 @@ async def serve(websocket: WebSocket, service: ContestService, send: Send) -> No
 
 
 def _close_code(refused: ServiceError) -> int:
-    """The close code after a refusal before the hello: 4004 for an unknown contest, 1011 for
-    anything else."""
-    return p.CLOSE_NO_CONTEST if refused.status == 404 else p.CLOSE_INTERNAL
+    """The close code after a refusal before the welcome: 4004 for an unknown contest, 1013
+    (try again later) when the database is unavailable, 1011 for anything else."""
+    if refused.status == 404:
+        return p.CLOSE_NO_CONTEST
+    return p.CLOSE_TRY_AGAIN if refused.status == 503 else p.CLOSE_INTERNAL
 
 
 async def _send_and_close(websocket: WebSocket, text: bytes, code: int) -> None:
