@@ -126,7 +126,8 @@ class QuizServer:
 
     The benchmarks and the tests that need a real server process both use it.
 
-    - ``env`` is added to ``base_env`` (this process's environment unless given);
+    - ``env`` is added to ``base_env`` (this process's environment unless given), which is
+      added to ``QUIZ_AUDIENCE_DELAY=0`` (the audience runs live unless a test asks otherwise);
     - ``data_dir`` is the server's data folder, kept afterwards so that a server can be started
       on it again (crash recovery); without it, a temporary folder removed on exit;
     - ``log_level`` sets ``QUIZ_LOG_LEVEL`` unless it is None (the server's default then);
@@ -152,7 +153,9 @@ class QuizServer:
         self.data_dir = data_dir
         self.log_path = self.data_dir / "server.log"
         level = {} if log_level is None else {"QUIZ_LOG_LEVEL": log_level}
-        self.env = {**(os.environ if base_env is None else base_env), **level, **(env or {})}
+        live = {"QUIZ_AUDIENCE_DELAY": "0"}  # benchmarks and tests measure the live audience
+        base = os.environ if base_env is None else base_env
+        self.env = {**live, **base, **level, **(env or {})}
         self.command = tuple(command)
         self.start_timeout = start_timeout
         self.proc: subprocess.Popen[bytes] | None = None

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -27,6 +26,7 @@ from server.contests import (
     database_reason,
 )
 from server.origins import request_origin_allowed
+from server.protocol import ProtocolError, decode_json
 from server.runner import CommitFailed, ContestBusy, describe
 
 log = logging.getLogger(__name__)
@@ -59,10 +59,10 @@ async def body_of(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise ServiceError("message_too_large", "the request body is too large", 413)
-    try:
-        data = msgspec.json.decode(raw or b"{}")
-    except msgspec.DecodeError:
-        raise ServiceError("bad_json", "the body is not valid JSON") from None
+    try:  # the WebSocket's limits: nesting at most MAX_NESTING deep, integers in 64 bits
+        data = decode_json(raw or b"{}")
+    except ProtocolError as refused:
+        raise ServiceError(refused.code, f"the body: {refused.message}") from None
     if not isinstance(data, dict):
         raise ServiceError("invalid_message", "the body must be a JSON object")
     return data
@@ -94,6 +94,7 @@ class Api:
             Route("/api/contests/{contest_id}/teams", h(self.teams), methods=["GET"]),
             Route("/api/contests/{contest_id}/rounds", h(self.add_round), methods=["POST"]),
             Route("/api/contests/{contest_id}/agents", h(self.add_agent), methods=["POST"]),
+            Route("/api/contests/{contest_id}/screens", h(self.add_screen), methods=["POST"]),
             Route("/api/contests/{contest_id}/join", h(self.join), methods=["POST"]),
             Route("/api/contests/{contest_id}/events", h(self.events), methods=["GET"]),
         ]
@@ -235,6 +236,22 @@ class Api:
             contest_id, _text(data, "venue", limit=100), teams
         )
         return JSONResponse({"agent_id": agent_id, "agent_token": token}, status_code=201)
+
+    async def add_screen(self, request: Request) -> Response:
+        contest_id = await self._host(request)
+        data = await body_of(request)
+        screen_id, token = await self.service.add_screen(
+            contest_id, _text(data, "venue", limit=100)
+        )
+        return JSONResponse(
+            {
+                "screen_id": screen_id,
+                "screen_token": token,
+                # The token rides in the fragment: browsers never send it to a server or a log.
+                "url": f"/screen/{contest_id}#token={token}",
+            },
+            status_code=201,
+        )
 
     async def join(self, request: Request) -> Response:
         contest_id = request.path_params["contest_id"]

@@ -11,8 +11,8 @@ share one load. Each contest in memory has a ``ContestRunner`` (the single write
 ``ContestHub`` (fan-out). Everything that changes a contest — setup from the HTTP API included —
 goes through the runner as engine commands, so the event log stays the one source of truth.
 
-Secrets: a host secret, player token or agent token is random (``secrets``), handed out once, and
-stored only as a SHA-256 hash; comparisons use the hash. Nothing here logs a secret.
+Secrets: a host secret, player token, screen token or agent token is random (``secrets``), handed
+out once, and stored only as a SHA-256 hash; comparisons use the hash. Nothing here logs a secret.
 """
 
 from __future__ import annotations
@@ -122,6 +122,12 @@ class PlayerIdentity:
 
 
 @dataclass(frozen=True)
+class ScreenIdentity:
+    screen_id: str
+    venue: str
+
+
+@dataclass(frozen=True)
 class AgentIdentity:
     agent_id: str
     venue: str
@@ -202,7 +208,9 @@ class ContestService:
 
     def _launch(self, contest_id: str, state: ContestState) -> ContestRunner:
         loop = asyncio.get_running_loop()
-        hub = ContestHub(contest_id, loop.time, self.settings.view_interval)
+        hub = ContestHub(
+            contest_id, loop.time, self.settings.view_interval, self.settings.audience_delay
+        )
         runner = ContestRunner(
             contest_id,
             state,
@@ -441,6 +449,21 @@ class ContestService:
         if found is None:
             return None
         return AgentIdentity(found[0], found[1], frozenset(found[2].split(",")))
+
+    async def add_screen(self, contest_id: str, venue: str) -> tuple[str, str]:
+        """Create a venue's big screen; returns (screen id, screen token — shown only now)."""
+        self.runner(contest_id)
+        screen_id = f"sc-{secrets.token_hex(3)}"
+        token = new_secret("st")
+        await self._db(self.store.add_screen, contest_id, screen_id, venue, hash_secret(token))
+        return screen_id, token
+
+    async def screen_for_token(self, contest_id: str, token: str | None) -> ScreenIdentity | None:
+        """The venue screen a token belongs to."""
+        if not token:
+            return None
+        found = await self._db(self.store.screen_for_token, contest_id, hash_secret(token))
+        return ScreenIdentity(found[0], found[1]) if found else None
 
     async def events(self, contest_id: str, after: int) -> list[dict[str, Any]]:
         """The event log after ``after``, for exports and disputes."""

@@ -117,7 +117,8 @@ async def _serve(settings: Settings, duration: float) -> int:
         await asyncio.sleep(0.05)
     base = f"http://{settings.host}:{settings.port}"
     try:
-        print(await _create_demo(base, settings.public_url or base), flush=True)
+        demo = await _create_demo(base, settings.public_url or base, settings.audience_delay)
+        print(demo, flush=True)
     except (httpx.HTTPError, KeyError) as error:
         print(f"quiz demo: could not create the demo contest: {error}")
         server.should_exit = True
@@ -131,7 +132,7 @@ async def _serve(settings: Settings, duration: float) -> int:
     return 0
 
 
-async def _create_demo(base: str, public: str) -> str:
+async def _create_demo(base: str, public: str, audience_delay: float) -> str:
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         made = await http.post(
             "/api/contests",
@@ -147,6 +148,7 @@ async def _create_demo(base: str, public: str) -> str:
         auth = {"Authorization": f"Bearer {secret}"}
         lines = ["", "Baltic Science Quiz — demo contest is running", ""]
         codes: list[tuple[str, str]] = []
+        screens: list[tuple[str, str]] = []
         for team_id, name, venue, colour in TEAMS:
             answer = await http.post(
                 f"/api/contests/{contest_id}/teams",
@@ -155,6 +157,11 @@ async def _create_demo(base: str, public: str) -> str:
             )
             answer.raise_for_status()
             codes.append((name, answer.json()["join_code"]))
+            screen = await http.post(
+                f"/api/contests/{contest_id}/screens", headers=auth, json={"venue": venue}
+            )
+            screen.raise_for_status()
+            screens.append((name, screen.json()["screen_token"]))
         for round_ in ROUNDS:
             (
                 await http.post(f"/api/contests/{contest_id}/rounds", headers=auth, json=round_)
@@ -165,8 +172,15 @@ async def _create_demo(base: str, public: str) -> str:
             f"  Tablet {name:9}: {public}/play/{contest_id}?lang=lv#code={code}"
             f"   (join code {code})"
         )
-    lines.append(f"  Big screen:    {public}/screen/{contest_id}?lang=lv   (lt: ?lang=lt)")
-    lines.append(f"  Audience:      {public}/watch/{contest_id}?lang=en")
+    for name, token in screens:
+        lang = "lt" if name == "Šiauliai" else "lv"
+        lines.append(f"  Screen {name:9}: {public}/screen/{contest_id}?lang={lang}#token={token}")
+    lines.append(
+        f"  Audience:      {public}/watch/{contest_id}?lang=en"
+        f"   ({audience_delay:g} s behind: QUIZ_AUDIENCE_DELAY)"
+    )
     lines.append("")
-    lines.append("  The host secret above is shown only once. Press Ctrl-C to stop.")
+    lines.append(
+        "  The host secret and screen tokens above are shown only once. Press Ctrl-C to stop."
+    )
     return "\n".join(lines)

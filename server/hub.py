@@ -53,6 +53,8 @@ FANOUT_SHARE = 0.4  # a burst of views takes at most this share of the event loo
 CENSUS_INTERVAL = 0.5  # at most two "who is connected" updates a second to the host
 PING = "\x00ping"  # a backlog marker: the ping is stamped (t0) when it is really written
 MAX_PENDING_PINGS = 8
+TIMELINE_STEP = 0.25  # seconds between two states a delayed audience can start from
+TIMELINE_KEEP = 60.0  # seconds of states kept at least, for audiences asking for a longer delay
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 """An ASGI ``send`` callable of one WebSocket."""
@@ -234,6 +236,17 @@ class Connection:
                 await writer
 
 
+@dataclass(slots=True)
+class Moment:
+    """A state of the contest and the time (event-loop clock) it became current."""
+
+    at: float
+    seq: int
+    state: ContestState
+    events: list[str] = field(default_factory=list)
+    text: str | None = None  # its audience view, encoded when first needed
+
+
 @dataclass
 class Stream:
     """Listeners of one projection, its recent messages and its publication schedule."""
@@ -265,15 +278,24 @@ class ContestHub:
     """The fan-out of one contest."""
 
     def __init__(
-        self, contest_id: str, now: Callable[[], float], min_interval: float = 0.0
+        self,
+        contest_id: str,
+        now: Callable[[], float],
+        min_interval: float = 0.0,
+        audience_delay: float = 0.0,
     ) -> None:
         self.contest_id = contest_id
         self.streams: dict[str, Stream] = {}
         self._now = now  # the event loop's clock, for audience delays and the view interval
         self.min_interval = min_interval
+        self.audience_delay = audience_delay  # the server's floor (QUIZ_AUDIENCE_DELAY)
         self.state = ContestState()
         self.seq = 0
         self._census_due: asyncio.TimerHandle | None = None
+        self.timeline: deque[Moment] = deque()
+        """Recent states with the time each became current, oldest first, for delayed
+        audiences (see ``_attach_delayed``); kept whether or not anyone listens."""
+        self._born = now()  # a state the hub starts with is current since at least now
 
     def _message(
         self, stream: str, *, snapshot: bool, events: list[str], roster: bool = True
@@ -292,6 +314,7 @@ class ContestHub:
 
     def publish(self, state: ContestState, seq: int, events: list[str]) -> None:
         """Fan out the views of a new state to every listener (see the interval above)."""
+        self._remember(state, seq, events)
         self.state, self.seq = state, seq
         now = self._now()
         interval = self.interval()
@@ -367,17 +390,57 @@ class ContestHub:
             conn.offer(self._message(conn.stream, snapshot=True, events=[]))
         self.connections_changed()
 
+    def _remember(self, state: ContestState, seq: int, events: list[str]) -> None:
+        """Add a new state to the audience timeline: states at least ``TIMELINE_STEP`` apart
+        (a newer state within the step replaces the newest, with its own time, so every moment
+        still says "this state was current at that time"), no older than the longest delay
+        needs (plus the newest state before that)."""
+        now = self._now()
+        timeline = self.timeline
+        if not timeline:
+            timeline.append(Moment(self._born, self.seq, self.state))
+        if len(timeline) >= 2 and now - timeline[-2].at < TIMELINE_STEP:
+            merged = timeline.pop().events
+            timeline.append(Moment(now, seq, state, [*merged, *events]))
+        else:
+            timeline.append(Moment(now, seq, state, list(events)))
+        audience = self.streams.get("audience")
+        longest = max(
+            [self.audience_delay, *(c.delay for c in audience.connections)] if audience else [0]
+        )
+        longest = max(longest, TIMELINE_KEEP)
+        while len(timeline) >= 2 and timeline[1].at <= now - longest:
+            timeline.popleft()
+
+    def _moment_text(self, moment: Moment) -> str:
+        """A moment's audience view, encoded once however many audiences start from it."""
+        if moment.text is None:
+            view = audience_view(moment.state)
+            body = {
+                "type": "view",
+                "seq": moment.seq,
+                "snapshot": True,
+                "events": list(dict.fromkeys(moment.events)),
+                "view": view,
+            }
+            moment.text = encode(body).decode()
+        return moment.text
+
     def _attach_delayed(self, conn: Connection, stream: Stream) -> None:
-        """A delayed audience starts from the newest view at least ``delay`` old, never newer."""
-        cutoff = self._now() - conn.delay
-        older = [entry for entry in stream.history if entry[2] <= cutoff]
-        newer = [entry for entry in stream.history if entry[2] > cutoff]
+        """A delayed audience starts from the newest state that was current at least ``delay``
+        ago — never a newer one, even after a quiet spell or a restart (then it waits until the
+        state it can have is old enough) — and receives every later moment ``delay`` after it
+        happened."""
+        now = self._now()
+        cutoff = now - conn.delay
+        if not self.timeline:
+            self.timeline.append(Moment(self._born, self.seq, self.state))
+        older = [m for m in self.timeline if m.at <= cutoff]
+        newer = [m for m in self.timeline if m.at > cutoff]
         if older:
-            conn.offer(older[-1][1])
-        elif not stream.history:
-            conn.offer(self._message(conn.stream, snapshot=True, events=[]))
-        for _, text, published in newer:
-            conn.offer(text, published + conn.delay)
+            conn.offer(self._moment_text(older[-1]))
+        for moment in newer:
+            conn.offer(self._moment_text(moment), moment.at + conn.delay)
 
     def detach(self, conn: Connection) -> None:
         """Remove a connection."""

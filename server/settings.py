@@ -51,7 +51,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "QUIZ_SEND_QUEUE", "256", "Messages waiting for a full socket before it is dropped (4008)."
     ),
-    Setting("QUIZ_AUDIENCE_DELAY", "0", "Minimum delay of the audience stream, in seconds."),
+    Setting(
+        "QUIZ_AUDIENCE_DELAY",
+        "45",
+        "Minimum delay of the online audience, in seconds (anti-spoiler, see below).",
+    ),
     Setting(
         "QUIZ_VIEW_INTERVAL",
         "0.05",
@@ -93,7 +97,7 @@ class Settings:
     max_message_bytes: int = 16384
     rate_limit: int = 20
     send_queue: int = 256
-    audience_delay: float = 0.0
+    audience_delay: float = 45.0
     view_interval: float = 0.05
     hello_timeout: float = 10.0
     ping_interval: float = 1.0

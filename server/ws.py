@@ -38,20 +38,28 @@ from server.wire import direct_frames
 
 log = logging.getLogger(__name__)
 
+# Error strikes (docs/protocol.md §4): a connection may have MAX_STRIKES errors in a burst; one is
+# forgiven per second, so a client that errs less than once a second on average is never closed,
+# and one that keeps misbehaving is closed with 4029 at the first error beyond its allowance.
 MAX_STRIKES = 50
+STRIKES_FORGIVEN_PER_SECOND = 1.0
 
 
 class RateLimiter:
-    """A token bucket: ``rate`` messages per second, bursts of up to ``rate``."""
+    """A token bucket: ``rate`` tokens per second, bursts of up to ``burst`` (default ``rate``).
 
-    def __init__(self, rate: float, now: float) -> None:
+    It limits a connection's messages (``QUIZ_RATE_LIMIT``) and its errors (the strikes).
+    """
+
+    def __init__(self, rate: float, now: float, burst: float | None = None) -> None:
         self.rate = rate
-        self.tokens = rate
+        self.burst = rate if burst is None else burst
+        self.tokens = self.burst
         self.updated = now
 
     def allow(self, now: float) -> bool:
         """Take one token if there is one."""
-        self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
         if self.tokens >= 1:
             self.tokens -= 1
@@ -169,6 +177,14 @@ async def _hello(
             return None
         conn.agent_id, conn.agent_teams = agent.agent_id, agent.teams
         welcome.update(agent_id=agent.agent_id, teams=sorted(agent.teams))
+    elif hello.role == "display":
+        screen = await service.screen_for_token(contest_id, hello.token)
+        if screen is None:
+            await _send_and_close(
+                websocket, p.error("unauthorized", "unknown screen token"), p.CLOSE_UNAUTHORIZED
+            )
+            return None
+        welcome.update(screen_id=screen.screen_id, venue=screen.venue)
     elif hello.role == "audience":
         conn.delay = max(settings.audience_delay, min(600.0, max(0.0, hello.delay or 0.0)))
         welcome["delay"] = conn.delay
@@ -195,7 +211,7 @@ async def _receive_loop(websocket: WebSocket, conn: Connection, service: Contest
     settings = service.settings
     loop = asyncio.get_running_loop()
     limiter = RateLimiter(settings.rate_limit, loop.time())
-    strikes = 0
+    strikes = RateLimiter(STRIKES_FORGIVEN_PER_SECOND, loop.time(), burst=MAX_STRIKES)
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
@@ -213,17 +229,22 @@ async def _receive_loop(websocket: WebSocket, conn: Connection, service: Contest
             )
             return
         arrived_us = service.clock.now_us()
+        message_id: p.MessageId | None = None
         try:
             parsed = p.parse(raw, conn.role)
+            message_id = getattr(parsed, "id", None)
             if not isinstance(parsed, p.Pong) and not limiter.allow(loop.time()):
-                raise p.ProtocolError(
-                    "rate_limited", "too many messages; slow down", getattr(parsed, "id", None)
-                )
+                raise p.ProtocolError("rate_limited", "too many messages; slow down", message_id)
             await _handle(parsed, conn, service, arrived_us)
+            refusal = None
         except p.ProtocolError as refused:
-            strikes += 1
-            conn.offer(p.error(refused.code, refused.message, refused.message_id).decode())
-            if strikes > MAX_STRIKES:
+            refusal = p.error(refused.code, refused.message, refused.message_id)
+        except Exception:  # a bug of ours: logged, the client told, the connection kept
+            log.exception("a %s message on contest %s failed", conn.role, conn.contest_id)
+            refusal = p.error("internal_error", "the server failed; it has been logged", message_id)
+        if refusal is not None:
+            conn.offer(refusal.decode())
+            if not strikes.allow(loop.time()):
                 await _send_and_close(
                     websocket, p.error("too_many_errors", "too many errors"), p.CLOSE_ABUSE
                 )

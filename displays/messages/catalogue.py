@@ -42,6 +42,7 @@ class Messages(TypedDict):
     conn_connected: str
     conn_reconnecting: str
     conn_auth_failed: str
+    conn_screen_link: str
     conn_no_contest: str
     conn_origin: str
     conn_client_error: str

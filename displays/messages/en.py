@@ -17,6 +17,7 @@ MESSAGES: Messages = {
     "conn_connected": "Connected",
     "conn_reconnecting": "Connection lost — trying again in {seconds} s…",
     "conn_auth_failed": "The server did not accept the credentials. Please sign in again.",
+    "conn_screen_link": "This screen needs its own link, with its screen token, from the host.",
     "conn_no_contest": "There is no such contest. Check the address.",
     "conn_origin": "The server refused this page's address (origin).",
     "conn_client_error": "The page and the server do not understand each other. Reload the page.",

@@ -17,6 +17,7 @@ MESSAGES: Messages = {
     "conn_connected": "Prisijungta",
     "conn_reconnecting": "Ryšys nutrūko — bandysime vėl po {seconds} s…",
     "conn_auth_failed": "Serveris nepriėmė prisijungimo duomenų. Prisijunkite iš naujo.",
+    "conn_screen_link": "Šiam ekranui reikia savo nuorodos su ekrano raktu — ją duoda vedėjas.",
     "conn_no_contest": "Tokio konkurso nėra. Patikrinkite adresą.",
     "conn_origin": "Serveris atmetė šio puslapio adresą (kilmę).",
     "conn_client_error": "Puslapis ir serveris nesusikalba. Įkelkite puslapį iš naujo.",

@@ -17,6 +17,7 @@ MESSAGES: Messages = {
     "conn_connected": "Savienots",
     "conn_reconnecting": "Savienojums zuda — mēģinām vēlreiz pēc {seconds} s…",
     "conn_auth_failed": "Serveris nepieņēma piekļuves datus. Lūdzu, pieslēdzieties vēlreiz.",
+    "conn_screen_link": "Šim ekrānam vajadzīga sava saite ar ekrāna atslēgu — to dod vadītājs.",
     "conn_no_contest": "Šāda konkursa nav. Pārbaudiet adresi.",
     "conn_origin": "Serveris noraidīja šīs lapas adresi (izcelsmi).",
     "conn_client_error": "Lapa un serveris viens otru nesaprot. Pārlādējiet lapu.",

@@ -71,7 +71,10 @@ def test_screen_shows_the_question_its_options_and_image_in_its_language(
     scene.start().buzzer_open()
     server = FakeServer(scene)
     page = open_page(
-        browser, server, "/screen/bsq-test?lang=lt", viewport={"width": 1600, "height": 900}
+        browser,
+        server,
+        "/screen/bsq-test?lang=lt#token=st_jelgava",
+        viewport={"width": 1600, "height": 900},
     )
     question = scene.buzz_question
     assert isinstance(question, SingleChoice)
@@ -88,8 +91,11 @@ def test_screen_shows_the_question_its_options_and_image_in_its_language(
     assert server.sent_by("display", "hello")[0] == {
         "type": "hello",
         "role": "display",
+        "token": "st_jelgava",
         "lang": "lt",
     }
+    # the token leaves the address bar at once (nobody reads it off the big screen)
+    assert "token" not in page.url
     assert server.sent_by("display", "time"), "the screen asks for the server's time"
     screenshot(page, "screen-open-lt")
 
@@ -100,7 +106,10 @@ def test_screen_reveals_the_answer_and_shows_the_final_scoreboard(
     scene.start().buzzer_open()
     server = FakeServer(scene)
     page = open_page(
-        browser, server, "/screen/bsq-test?lang=lv", viewport={"width": 1600, "height": 900}
+        browser,
+        server,
+        "/screen/bsq-test?lang=lv#token=st_jelgava",
+        viewport={"width": 1600, "height": 900},
     )
     t = catalogue("lv")
     scene.photo_finish()

@@ -170,6 +170,7 @@ def server(tmp_path: Path) -> Iterator[QuizServer]:
 class Contest:
     host_secret: str
     join_codes: dict[str, str]
+    screen_url: str
 
 
 def create_contest(base: str) -> Contest:
@@ -208,7 +209,11 @@ def create_contest(base: str) -> Contest:
         for round_ in rounds:
             answer = http.post(f"/api/contests/{CONTEST_ID}/rounds", json=round_, headers=auth)
             assert answer.status_code == 201, answer.text
-    return Contest(host_secret=secret, join_codes=codes)
+        screen = http.post(
+            f"/api/contests/{CONTEST_ID}/screens", json={"venue": "Jelgava"}, headers=auth
+        )
+        assert screen.status_code == 201, screen.text
+    return Contest(host_secret=secret, join_codes=codes, screen_url=screen.json()["url"])
 
 
 # --- the browser side -----------------------------------------------------------------------
@@ -286,8 +291,9 @@ def test_a_whole_contest_in_the_browser(server: QuizServer) -> None:
         )
         expect()(host.locator("[data-console]")).to_be_visible()
         assert contest.host_secret not in host.url
+        path, _, fragment = contest.screen_url.partition("#")
         screen = open_page(
-            browser, f"{base}/screen/{CONTEST_ID}?lang=lv", viewport={"width": 1600, "height": 900}
+            browser, f"{base}{path}?lang=lv#{fragment}", viewport={"width": 1600, "height": 900}
         )
         audience = open_page(browser, f"{base}/watch/{CONTEST_ID}?lang=en")
         jelgava = join(browser, base, "lv", codes["jelgava"], "Anna K.")

@@ -37,6 +37,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for a test; the audience runs live (no anti-spoiler delay) unless asked."""
+    overrides.setdefault("audience_delay", 0.0)
     return Settings.from_environ({}, data_dir=tmp_path, **overrides)
 
 
@@ -88,12 +90,17 @@ def setup_contest(http: Any, *, buzzer: dict[str, Any] | None = None) -> dict[st
         )
         assert joined.status_code == 201, joined.text
         tokens[team_id] = joined.json()["player_token"]
+    screen = http.post(
+        f"/api/contests/{contest['contest_id']}/screens", headers=auth, json={"venue": "Jelgava"}
+    )
+    assert screen.status_code == 201, screen.text
     return {
         "id": contest["contest_id"],
         "secret": contest["host_secret"],
         "auth": auth,
         "codes": codes,
         "tokens": tokens,
+        "screen_token": screen.json()["screen_token"],
     }
 
 

@@ -12,7 +12,15 @@ import pytest
 from game import commands as c
 from game.engine import decide
 from game.state import ContestState
-from server.hub import HISTORY, PING, Connection, ContestHub, Stream
+from server.hub import (
+    HISTORY,
+    PING,
+    TIMELINE_KEEP,
+    TIMELINE_STEP,
+    Connection,
+    ContestHub,
+    Stream,
+)
 
 
 def _state() -> ContestState:
@@ -267,7 +275,7 @@ def test_audience_messages_are_released_after_the_delay():
         hub.attach(audience, None)
         hub.publish(_state(), 3, [])
         await asyncio.sleep(0.05)
-        assert socket.seqs() == [0]  # the snapshot only
+        assert socket.seqs() == []  # not even the first state is 0.2 s old yet
         await asyncio.sleep(0.3)
         assert socket.seqs() == [0, 3]
 
@@ -332,5 +340,68 @@ def test_connection_changes_reach_the_host_at_most_twice_a_second():
         await asyncio.sleep(0.7)
         assert len(socket.written) == 2 and not host.overflowed  # the snapshot and one census
         assert '"audience":500' in socket.written[1]
+
+    asyncio.run(scenario())
+
+
+def _late_audience(hub: ContestHub, delay: float) -> tuple[Connection, list[tuple[float, str]]]:
+    """Attach a delayed audience and return what it was given (release time, text) without
+    writing it (a writer "busy": everything goes to the backlog to inspect)."""
+    late, _ = _connection("audience", delay=delay)
+    late.writer = asyncio.get_running_loop().create_future()  # type: ignore[assignment]
+    hub.attach(late, None)
+    given = list(late.backlog or [])
+    late.writer = None
+    return late, given
+
+
+def test_the_first_audience_after_a_quiet_spell_gets_nothing_newer_than_its_delay():
+    # Audit: with a 3 s delay, the first audience after a quiet spell got the revealed answer
+    # 0.3 s after the reveal: nobody listened, so the stream had no history to pick from.
+    async def scenario():
+        clock = [0.0]
+        hub = ContestHub("x", lambda: clock[0])
+        state = _state()
+        hub.state, hub.seq = state, state.version
+        for seq, at in ((1, 10.0), (2, 20.0), (3, 99.7)):  # nobody is listening
+            clock[0] = at
+            hub.publish(state, seq, [f"e{seq}"])
+        clock[0] = 100.0
+        _, given = _late_audience(hub, 3.0)
+        first, second = given
+        assert first[0] == 0.0 and json.loads(first[1])["seq"] == 2  # 80 s old: at once
+        assert second[0] == 102.7 and json.loads(second[1])["seq"] == 3  # 3 s after it happened
+        assert json.loads(second[1])["events"] == ["e3"]
+
+    asyncio.run(scenario())
+
+
+def test_after_a_restart_a_delayed_audience_waits_for_the_recovered_state_to_be_old_enough():
+    async def scenario():
+        clock = [500.0]
+        hub = ContestHub("x", lambda: clock[0])  # a hub made at recovery, 500 s after boot
+        state = _state()
+        hub.state, hub.seq = state, 7
+        clock[0] = 501.0
+        _, given = _late_audience(hub, 3.0)
+        ((release, text),) = given
+        assert release == 503.0 and json.loads(text)["seq"] == 7
+
+    asyncio.run(scenario())
+
+
+def test_the_audience_timeline_keeps_only_what_the_longest_delay_needs():
+    async def scenario():
+        clock = [0.0]
+        hub = ContestHub("x", lambda: clock[0], audience_delay=5.0)
+        state = _state()
+        for seq in range(1, 2001):
+            clock[0] = seq * 0.1
+            hub.publish(state, seq, ["e"])
+        assert len(hub.timeline) <= 2 * TIMELINE_KEEP / TIMELINE_STEP + 3
+        clock[0] = 200.05
+        _, given = _late_audience(hub, 5.0)
+        assert given[0][0] == 0.0 and json.loads(given[0][1])["seq"] <= 1950
+        assert all(release >= 200.05 for release, _ in given[1:])
 
     asyncio.run(scenario())

@@ -39,7 +39,9 @@ def test_a_buzzer_question_played_by_tablets_with_skewed_clocks(server_process):
 
     async def play() -> None:
         host = await _connect(server, cid, role="host", secret=contest["secret"])
-        screen = await _connect(server, cid, role="display", lang="lv")
+        screen = await _connect(
+            server, cid, role="display", token=contest["screen_token"], lang="lv"
+        )
         jelgava = await _connect(server, cid, role="player", token=contest["tokens"]["jelgava"])
         siauliai = await _connect(server, cid, role="player", token=contest["tokens"]["siauliai"])
         await _sync(jelgava, 60_000.0)  # a minute ahead
@@ -99,7 +101,7 @@ def test_the_audience_stream_runs_behind_by_its_delay(server_process):
 
     async def watch() -> None:
         audience = await _connect(server, cid, role="audience", delay=1.5)
-        live = await _connect(server, cid, role="display")
+        live = await _connect(server, cid, role="display", token=contest["screen_token"])
         await _recv(audience, lambda m: m["type"] == "view")
         await _recv(live, lambda m: m["type"] == "view")
         host = await _connect(server, cid, role="host", secret=contest["secret"])
@@ -182,4 +184,8 @@ def test_quiz_demo_serves_a_ready_contest_and_prints_every_url(tmp_path):
     )
     for team, letters in (("Jelgava", "JEL"), ("Liepāja", "LIE"), ("Šiauliai", "SIA")):
         assert re.search(rf"Tablet {team} *: .*/play/demo\?lang=lv#code={letters}-\d{{4}}", out)
-    assert f"http://127.0.0.1:{port}/screen/demo" in out and "/watch/demo" in out
+    for team, lang in (("Jelgava", "lv"), ("Liepāja", "lv"), ("Šiauliai", "lt")):
+        assert re.search(
+            rf"Screen {team} *: http://127\.0\.0\.1:{port}/screen/demo\?lang={lang}#token=st_", out
+        )
+    assert "/watch/demo" in out

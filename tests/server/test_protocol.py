@@ -232,14 +232,18 @@ def test_reconnecting_clients_get_what_they_missed_or_a_snapshot(client, stack):
     contest = setup_contest(client)
     host = _host(stack, client, contest)
     with client.websocket_connect(f"/ws/{contest['id']}") as screen:
-        screen.send_json({"type": "hello", "role": "display", "lang": "lt"})
+        screen.send_json(
+            {"type": "hello", "role": "display", "token": contest["screen_token"], "lang": "lt"}
+        )
         assert screen.receive_json()["lang"] == "lt"
         last = screen.receive_json()["seq"]
     _command(host, "start_contest")
     _command(host, "start_round")
     ack = _command(host, "show_question")
     with client.websocket_connect(f"/ws/{contest['id']}") as screen:
-        screen.send_json({"type": "hello", "role": "display", "last_seq": last})
+        screen.send_json(
+            {"type": "hello", "role": "display", "token": contest["screen_token"], "last_seq": last}
+        )
         screen.receive_json()
         # the display stream had no listener while it was away: a snapshot
         view = screen.receive_json()
@@ -247,13 +251,15 @@ def test_reconnecting_clients_get_what_they_missed_or_a_snapshot(client, stack):
         last = view["seq"]
     # another screen stays on the stream, so its recent history stays complete
     keeper = stack.enter_context(client.websocket_connect(f"/ws/{contest['id']}"))
-    keeper.send_json({"type": "hello", "role": "display"})
+    keeper.send_json({"type": "hello", "role": "display", "token": contest["screen_token"]})
     keeper.receive_json()
     keeper.receive_json()
     _command(host, "open_buzzers")
     receive_until(keeper, lambda m: m["type"] == "view" and "buzzers_armed" in m["events"])
     with client.websocket_connect(f"/ws/{contest['id']}") as screen:
-        screen.send_json({"type": "hello", "role": "display", "last_seq": last})
+        screen.send_json(
+            {"type": "hello", "role": "display", "token": contest["screen_token"], "last_seq": last}
+        )
         screen.receive_json()
         missed = screen.receive_json()
         assert missed["snapshot"] is False and "buzzers_armed" in missed["events"]

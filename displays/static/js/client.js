@@ -48,6 +48,8 @@ export class ContestClient {
    * @param {(message: object) => void} [options.onMessage] every message, after handling
    * @param {boolean} [options.syncTime] ask the server for its time (displays, audience, host)
    * @param {string} [options.url] WebSocket URL (default: this page's server)
+   * @param {Object<number, string>} [options.closeKeys] message keys for final close codes, where
+   *   the page has a better word than the default (a screen's 4001: it needs its link)
    */
   constructor(options) {
     this.options = options;
@@ -237,7 +239,7 @@ export class ContestClient {
     for (const entry of this.pending.values()) entry.reject(new ContestError("connection_lost"));
     this.pending.clear();
     if (this.stopped) return;
-    const finalKey = FINAL_CLOSE_CODES.get(event.code);
+    const finalKey = (this.options.closeKeys || {})[event.code] || FINAL_CLOSE_CODES.get(event.code);
     if (finalKey) {
       this.stopped = true;
       this.status({ state: "failed", key: finalKey, code: event.code });

@@ -1,6 +1,7 @@
 // The venue's big screen: the question in the screen's language, its image, the countdown, who
 // buzzed, the reveal with its explanation, and the scoreboard — full screen between questions.
-// Role `display` (docs/protocol.md §3.1); countdowns follow the server's clock via `time`.
+// Role `display` with its screen token (docs/protocol.md §3.1); countdowns follow the server's
+// clock via `time`.
 
 import { ContestClient } from "./client.js";
 import { config, lang } from "./i18n.js";
@@ -16,9 +17,24 @@ import {
 
 let view = null;
 
+// The screen token comes in the link's fragment (#token=…, never sent to a server or a log); it is
+// kept in this browser for the contest, so a reload or a restarted screen computer goes on.
+const TOKEN_KEY = `bsq.screen.${config.contest_id}`;
+
+function screenToken() {
+  const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+  const fresh = params.get("token");
+  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  if (fresh) localStorage.setItem(TOKEN_KEY, fresh);
+  return localStorage.getItem(TOKEN_KEY);
+}
+
+const token = screenToken();
+
 const client = new ContestClient({
   contestId: config.contest_id,
-  hello: () => ({ type: "hello", role: "display", lang }),
+  hello: () => ({ type: "hello", role: "display", token, lang }),
+  closeKeys: { 4001: "conn_screen_link" },
   syncTime: true,
   onView: (message) => {
     view = message.view;
