@@ -380,9 +380,15 @@ class ContestHub:
         stream.connections.add(conn)
         if conn.delay:
             self._attach_delayed(conn, stream)
-        elif last_seq is not None and last_seq >= self.seq:
-            pass  # up to date: nothing until the next change
-        elif last_seq is not None and stream.history and stream.history[0][0] <= last_seq + 1:
+        elif last_seq is not None and last_seq == self.seq:
+            pass  # up to date: nothing until the next change (a last_seq from the future —
+            # a log this server never had — falls through to a snapshot)
+        elif (
+            last_seq is not None
+            and last_seq < self.seq
+            and stream.history
+            and stream.history[0][0] <= last_seq + 1
+        ):
             for seq, text, _ in stream.history:
                 if seq > last_seq:
                     conn.offer(text)

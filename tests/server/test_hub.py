@@ -405,3 +405,25 @@ def test_the_audience_timeline_keeps_only_what_the_longest_delay_needs():
         assert all(release >= 200.05 for release, _ in given[1:])
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("role", ["display", "host"])
+def test_a_client_resuming_from_a_seq_the_server_never_reached_gets_a_snapshot(role):
+    # Audit: a fresh screen (or a console whose server lost its data folder) with a last_seq
+    # above the server's stayed blank: it was taken for "up to date".
+    async def scenario():
+        hub = ContestHub("x", lambda: 0.0)
+        state = _state()
+        keeper, _ = _connection(role)
+        hub.attach(keeper, None)
+        hub.publish(state, state.version, ["team_added"])  # the stream has a history
+        conn, socket = _connection(role)
+        hub.attach(conn, state.version + 40)
+        assert len(socket.written) == 1
+        message = json.loads(socket.written[0])
+        assert message["snapshot"] is True and message["seq"] == state.version
+        up_to_date, quiet = _connection(role)
+        hub.attach(up_to_date, state.version)
+        assert quiet.written == []  # nothing new: nothing until the next change
+
+    asyncio.run(scenario())
