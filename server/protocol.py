@@ -8,11 +8,17 @@ mistyped fields, with msgspec's explanation), ``unknown_type``, ``forbidden`` (t
 it). Host commands become the engine's own command structs, with ``at`` left for the runner to set.
 Nothing deeper in the server handles raw dicts.
 
+Ranges are part of the schema (``msgspec.Meta`` on the fields): clock readings are finite and
+within ±10^13 ms, ids and counts fit in 64 bits, texts are bounded. Anywhere in a frame, arrays
+and objects nest at most ``MAX_NESTING`` deep and integers fit in 64 bits, so no number or depth
+a client sends can overflow a conversion or the stack further in (docs/protocol.md §4).
+
 Outbound messages are small helpers returning encoded bytes, so each is encoded exactly once.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -30,6 +36,16 @@ INT64_MAX = 2**63 - 1
 MAX_CLOCK_READING_MS = 1e13
 ClockReading = Annotated[float, msgspec.Meta(ge=-MAX_CLOCK_READING_MS, le=MAX_CLOCK_READING_MS)]
 PingId = Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]
+MAX_ID_LENGTH = 64
+# A message id: a 64-bit integer or a text of at most MAX_ID_LENGTH characters.
+WireId = (
+    Annotated[int, msgspec.Meta(ge=-INT64_MAX - 1, le=INT64_MAX)]
+    | Annotated[str, msgspec.Meta(max_length=MAX_ID_LENGTH)]
+)
+MAX_PRESS_BOUND_MS = 60_000.0  # an agent's error bound beyond a minute says nothing of the press
+MAX_NESTING = 32  # arrays and objects nested deeper than this are refused (messages, HTTP bodies)
+Credential = Annotated[str, msgspec.Meta(max_length=256)]
+ShortText = Annotated[str, msgspec.Meta(max_length=100)]
 
 # --- close codes (docs/protocol.md §4) -----------------------------------------------------------
 CLOSE_NORMAL = 1000
@@ -57,35 +73,35 @@ class ProtocolError(Exception):
 
 class Hello(msgspec.Struct, frozen=True, kw_only=True, tag="hello"):
     role: Role
-    secret: str | None = None
-    token: str | None = None
-    lang: str | None = None
-    delay: float | None = None
-    last_seq: int | None = None
+    secret: Credential | None = None
+    token: Credential | None = None
+    lang: Annotated[str, msgspec.Meta(max_length=16)] | None = None
+    delay: Annotated[float, msgspec.Meta(ge=0, le=600)] | None = None
+    last_seq: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)] | None = None
 
 
 class CommandMessage(msgspec.Struct, frozen=True, kw_only=True, tag="command"):
-    id: MessageId
+    id: WireId
     command: dict[str, Any]
 
 
 class BuzzMessage(msgspec.Struct, frozen=True, kw_only=True, tag="buzz"):
-    id: MessageId
-    pressed_at: float
+    id: WireId
+    pressed_at: ClockReading
 
 
 class AnswerMessage(msgspec.Struct, frozen=True, kw_only=True, tag="answer"):
-    id: MessageId
+    id: WireId
     answer: Answer
 
 
 class PressMessage(msgspec.Struct, frozen=True, kw_only=True, tag="press"):
-    id: MessageId
-    team_id: str
-    pressed_at: float
-    bound: float = 0.0
-    channel: int | None = None
-    box: str | None = None
+    id: WireId
+    team_id: ShortText
+    pressed_at: ClockReading
+    bound: Annotated[float, msgspec.Meta(ge=0, le=MAX_PRESS_BOUND_MS)] = 0.0
+    channel: Annotated[int, msgspec.Meta(ge=0, le=255)] | None = None
+    box: Annotated[str, msgspec.Meta(max_length=64)] | None = None
 
 
 class Pong(msgspec.Struct, frozen=True, kw_only=True, tag="pong"):
@@ -96,7 +112,7 @@ class Pong(msgspec.Struct, frozen=True, kw_only=True, tag="pong"):
 
 
 class TimeRequest(msgspec.Struct, frozen=True, kw_only=True, tag="time"):
-    id: MessageId
+    id: WireId
 
 
 ClientMessage = (
@@ -151,15 +167,71 @@ class TieBreakRequest(msgspec.Struct, frozen=True, kw_only=True):
     question: Question | None = None
 
 
+def _decode(raw: str | bytes) -> Any:
+    try:
+        try:
+            return _decoder.decode(raw)
+        except msgspec.ValidationError:  # JSON, but a number beyond a double (1e309): read it
+            return _overflow_decoder.decode(raw)  # as ±inf, for _out_of_bounds to refuse
+    except RecursionError:  # msgspec's own limit, reached before MAX_NESTING can be checked
+        raise ProtocolError("invalid_message", _TOO_DEEP) from None
+    except (msgspec.DecodeError, UnicodeError):  # UnicodeError: a str with lone surrogates
+        raise ProtocolError("bad_json", "not valid JSON") from None
+
+
+_overflow_decoder = msgspec.json.Decoder(float_hook=float)
+_TOO_DEEP = f"arrays and objects may nest at most {MAX_NESTING} deep"
+_INT64_MIN = -INT64_MAX - 1
+
+
+def _out_of_bounds(data: Any) -> str | None:
+    """Why decoded JSON is refused wherever it sits (also in fields the schema ignores): arrays
+    and objects nested deeper than ``MAX_NESTING``, an integer beyond 64 bits or a number beyond
+    a double; ``None`` if none. Iterative, so depth costs no stack."""
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_NESTING:
+                return _TOO_DEEP
+            items = value.values() if isinstance(value, dict) else value
+            pending.extend((item, depth + 1) for item in items)
+        elif type(value) is int and not _INT64_MIN <= value <= INT64_MAX:
+            return "integers must fit in 64 bits"
+        elif type(value) is float and not math.isfinite(value):
+            return "numbers must be within the range of a double (about ±1.8e308)"
+    return None
+
+
+def decode_json(raw: str | bytes) -> Any:
+    """Decode one untrusted JSON document (a message or an HTTP body) within the edge's limits:
+    ``ProtocolError`` ``bad_json`` when it is not JSON, ``invalid_message`` when it nests
+    deeper than ``MAX_NESTING`` or holds a number out of range."""
+    data = _decode(raw)
+    refusal = _out_of_bounds(data)
+    if refusal is not None:
+        raise ProtocolError("invalid_message", refusal)
+    return data
+
+
+def _echoable(message_id: Any) -> MessageId | None:
+    """A message's ``id`` if it may be echoed in an error (a valid id), else ``None``."""
+    if type(message_id) is int and _INT64_MIN <= message_id <= INT64_MAX:
+        return message_id
+    if isinstance(message_id, str) and len(message_id) <= MAX_ID_LENGTH:
+        return message_id
+    return None
+
+
 def parse(raw: str | bytes, role: Role | None) -> ClientMessage:
     """Decode and validate one client frame of a ``role`` connection (``None``: before hello)."""
-    try:
-        data = _decoder.decode(raw)
-    except msgspec.DecodeError:
-        raise ProtocolError("bad_json", "the message is not valid JSON") from None
+    data = _decode(raw)
     if not isinstance(data, dict):
         raise ProtocolError("invalid_message", "a message must be a JSON object")
-    message_id = data.get("id") if isinstance(data.get("id"), int | str) else None
+    message_id = _echoable(data.get("id"))
+    refusal = _out_of_bounds(data)
+    if refusal is not None:
+        raise ProtocolError("invalid_message", refusal, message_id)
     kind = data.get("type")
     if not isinstance(kind, str):
         raise ProtocolError("invalid_message", "the message has no `type`", message_id)
