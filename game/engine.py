@@ -545,7 +545,7 @@ def _reveal(state: ContestState, cmd: c.Reveal) -> list[ev.Event]:
         q = apply_all(state, locked).question  # type: ignore[assignment]
         assert q is not None
         return [*locked, ev.AnswerRevealed(at=cmd.at), *_reveal_scores(round_, q, cmd.at)]
-    if q.phase in ("collecting", "answering", "judging"):
+    if q.phase in ("collecting", "answering"):
         raise WrongPhase("a team is answering; judge the answer first")
     _check(q, "reveal")
     out: list[ev.Event] = [ev.AnswerRevealed(at=cmd.at)]
@@ -558,7 +558,7 @@ def _judge(state: ContestState, cmd: c.Judge) -> list[ev.Event]:
     round_, q = _active_question(state)
     _team(state, cmd.team_id)
     if isinstance(round_.rules, BuzzerRules):
-        if q.phase not in ("answering", "judging") or q.answering_team is None:
+        if q.phase != "answering" or q.answering_team is None:
             raise NothingToJudge()
         if cmd.team_id != q.answering_team:
             raise NotYourTurn(f"team {q.answering_team!r} is answering, not {cmd.team_id!r}")
@@ -588,15 +588,23 @@ def _undo_judgement(state: ContestState, cmd: c.UndoJudgement) -> list[ev.Event]
     if not q.undo_stack:
         raise NothingToUndo()
     record = q.undo_stack[-1]
-    out: list[ev.Event] = [ev.JudgementUndone(at=cmd.at, team_id=record.team_id)]
     if record.before is not None:
         if q.phase in FINAL_PHASES:
             raise NothingToUndo("the answer has been revealed; adjust the score instead")
+        assert isinstance(round_.rules, BuzzerRules)
+        # Rule (docs/game-rules.md, "Score adjustments and undo"): the same team is answering
+        # again, with a fresh answer time. While paused, that time starts at the resume (the
+        # resume shifts every deadline by the time the pause lasted).
+        starts = cmd.at if state.paused_at is None else state.paused_at
+        deadline = starts + round_.rules.answer_time_ms * 1000
+        undone = ev.JudgementUndone(at=cmd.at, team_id=record.team_id, answer_deadline=deadline)
+        out: list[ev.Event] = [undone]
         before = record.before
         for team_id in sorted(set(q.awarded) | set(before.awarded)):
             diff = q.awarded.get(team_id, 0) - before.awarded.get(team_id, 0)
             out += _score(team_id, -diff, "undo", cmd.at, q.question.id)
         return out
+    out = [ev.JudgementUndone(at=cmd.at, team_id=record.team_id)]  # all-play: no clock
     if q.phase == "revealed":
         delta = _points_owed(round_, q, record.team_id, record.previous_verdict)
         out += _score(record.team_id, delta, "undo", cmd.at, q.question.id)

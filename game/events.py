@@ -223,9 +223,16 @@ class Judged(_Event, frozen=True, kw_only=True, tag="judged"):
 
 
 class JudgementUndone(_Event, frozen=True, kw_only=True, tag="judgement_undone"):
-    """The last judgement of the current question is taken back."""
+    """The last judgement of the current question is taken back.
+
+    Attributes:
+        team_id: the team whose verdict is taken back.
+        answer_deadline: buzzer round: the same team is answering again until this time (a
+            fresh answer time); ``None`` in all-play and estimation rounds.
+    """
 
     team_id: str
+    answer_deadline: int | None = None
 
 
 class ScoreChanged(_Event, frozen=True, kw_only=True, tag="score_changed"):

@@ -15,8 +15,11 @@ Buzzer questions::
       │           answering ──judge_correct──► closed ──reveal──► revealed
       │              │ judge_wrong_reopen ──► armed (the others may buzz again)
       │              │ judge_wrong_last ────► closed (nobody is left)
-      │           judging  (after an undo: waits for the host's new verdict, no timer)
       └─ armed/open ──timeout / all_locked_out──► closed
+
+    undo (from armed, open, collecting, answering or closed, after a verdict) ──► answering:
+    back to the moment before the last verdict, the same team answering on a fresh answer clock
+    (docs/game-rules.md, "Score adjustments and undo").
 
 All-play and estimation questions::
 
@@ -38,7 +41,6 @@ Phase = Literal[
     "open",
     "collecting",
     "answering",
-    "judging",
     "closed",
     "answers_open",
     "locked",
@@ -68,15 +70,6 @@ Transition = Literal[
 ]
 
 _BUZZING: Final = {"false_start": "same", "pause_shift": "same", "skip": "skipped"}
-_JUDGEABLE: Final = {
-    "judge_correct": "closed",
-    "judge_wrong_reopen": "armed",
-    "judge_wrong_last": "closed",
-    "undo": "judging",
-    "answer": "same",
-    "pause_shift": "same",
-    "skip": "skipped",
-}
 
 # phase -> transition -> next phase ("same" keeps the phase)
 TRANSITIONS: Final[dict[str, dict[str, str]]] = {
@@ -88,7 +81,7 @@ TRANSITIONS: Final[dict[str, dict[str, str]]] = {
         "timeout": "closed",
         "all_locked_out": "closed",
         "reveal": "revealed",
-        "undo": "judging",
+        "undo": "answering",
         **_BUZZING,
     },
     "open": {
@@ -96,13 +89,19 @@ TRANSITIONS: Final[dict[str, dict[str, str]]] = {
         "timeout": "closed",
         "all_locked_out": "closed",
         "reveal": "revealed",
-        "undo": "judging",
+        "undo": "answering",
         **_BUZZING,
     },
-    "collecting": {"press": "same", "award": "answering", "undo": "judging", **_BUZZING},
-    "answering": dict(_JUDGEABLE),
-    "judging": {k: v for k, v in _JUDGEABLE.items() if k != "answer"},
-    "closed": {"reveal": "revealed", "undo": "judging", "skip": "skipped"},
+    "collecting": {"press": "same", "award": "answering", "undo": "answering", **_BUZZING},
+    "answering": {
+        "judge_correct": "closed",
+        "judge_wrong_reopen": "armed",
+        "judge_wrong_last": "closed",
+        "undo": "answering",
+        "answer": "same",
+        **_BUZZING,
+    },
+    "closed": {"reveal": "revealed", "undo": "answering", "skip": "skipped"},
     # all-play and estimation questions
     "answers_open": {"answer": "same", "lock": "locked", "pause_shift": "same", "skip": "skipped"},
     "locked": {"judge": "same", "undo": "same", "reveal": "revealed", "skip": "skipped"},
@@ -115,9 +114,7 @@ FINAL_PHASES: Final = frozenset({"revealed", "skipped"})
 """Phases after which the host may move on to the next question (``closed`` too, for buzzer
 questions the host chooses not to reveal)."""
 
-BUZZER_PHASES: Final = frozenset(
-    {"shown", "armed", "open", "collecting", "answering", "judging", "closed"}
-)
+BUZZER_PHASES: Final = frozenset({"shown", "armed", "open", "collecting", "answering", "closed"})
 
 
 def can(phase: str, transition: Transition) -> bool:

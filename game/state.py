@@ -407,8 +407,12 @@ def _judgement_undone(state: ContestState, e: JudgementUndone) -> ContestState:
             verdicts[e.team_id] = record.previous_verdict
         q = _moved(q, "undo", verdicts=verdicts, undo_stack=q.undo_stack[:-1])
         return _with_question(state, q)
-    next_phase(q.phase, "undo")  # the table must allow it
-    restored = replace(record.before, phase="judging", answer_deadline=None)
+    # Buzzer round: back to the moment before the verdict — the same team answering, with its
+    # earlier answer — on a fresh answer clock (the event's deadline; a log written before undo
+    # events carried one restores the deadline the team had).
+    phase = next_phase(q.phase, "undo")
+    deadline = record.before.answer_deadline if e.answer_deadline is None else e.answer_deadline
+    restored = replace(record.before, phase=phase, answer_deadline=deadline)
     return _with_question(state, restored)
 
 

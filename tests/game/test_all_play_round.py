@@ -189,6 +189,19 @@ def test_a_late_judgement_after_the_reveal_pays_at_once_and_can_be_undone():
     assert g.state.question.verdicts["liepaja"] == "pending"
 
 
+def test_an_undo_before_the_reveal_restores_the_verdict_and_pays_nothing():
+    g = started(all_play_round(open_text()))
+    answer(g, "liepaja", "skabeklis", at=SHOWN + S)
+    g.run(c.LockAnswers)
+    g.run(c.Judge, team_id="liepaja", correct=True)
+    assert g.run(c.UndoJudgement) == [ev.JudgementUndone(at=g.now, team_id="liepaja")]
+    q = g.state.question
+    assert (q.phase, q.verdicts["liepaja"], q.answer_deadline) == ("locked", "pending", None)
+    g.run(c.Judge, team_id="liepaja", correct=False)
+    g.run(c.Reveal)
+    assert scores(g)["liepaja"] == 0
+
+
 def test_the_host_can_overrule_an_automatic_verdict():
     g = started(all_play_round(numeric(value=100, tolerance=0)))
     answer(g, "jelgava", 99.9, at=SHOWN + S)

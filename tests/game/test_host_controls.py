@@ -15,6 +15,7 @@ from game.errors import (
     NothingToUndo,
     NoTie,
     NotPaused,
+    NotYourTurn,
     TeamLockedOut,
     UnknownRound,
     UnknownTeam,
@@ -22,7 +23,8 @@ from game.errors import (
 )
 from game.phases import TRANSITIONS, next_phase
 from game.questions import ChoiceAnswer
-from game.state import Timer, pending_timers
+from game.state import Timer, pending_timers, replay
+from game.views import host_view, team_view
 from tests.game.factory import (
     MS,
     Game,
@@ -243,21 +245,96 @@ def _buzzer_answering(team: str = "jelgava", **rules: int):
 
 def test_undo_a_correct_judgement_restores_the_score_and_asks_again():
     g = _buzzer_answering()
-    g.run(c.Judge, team_id="jelgava", correct=True)
-    events = g.run(c.UndoJudgement)
+    g.at(4 * S).run(c.Judge, team_id="jelgava", correct=True)
+    events = g.at(5 * S).run(c.UndoJudgement)
     assert events == [
-        ev.JudgementUndone(at=g.now, team_id="jelgava"),
+        ev.JudgementUndone(at=5 * S, team_id="jelgava", answer_deadline=15 * S),
         ev.ScoreChanged(
-            at=g.now, team_id="jelgava", delta=-10, reason="undo", question_id="q-single"
+            at=5 * S, team_id="jelgava", delta=-10, reason="undo", question_id="q-single"
         ),
     ]
     assert g.state.scores["jelgava"] == 0
     q = g.state.question
-    assert (q.phase, q.answering_team, q.answer_deadline) == ("judging", "jelgava", None)
-    assert pending_timers(g.state) == ()  # the host judges again; no clock runs
+    # Rule (docs/game-rules.md, "Score adjustments and undo"): the same team is answering again,
+    # with a fresh answer time (10 s), and the host judges again.
+    assert (q.phase, q.answering_team, q.answer_deadline) == ("answering", "jelgava", 15 * S)
+    assert pending_timers(g.state) == (Timer(key="answer_time", due=15 * S),)
     g.run(c.Judge, team_id="jelgava", correct=False)
     assert g.state.scores["jelgava"] == -5
     assert g.state.question.phase == "armed"
+
+
+def test_after_an_undo_the_answering_team_answers_on_its_tablet_and_its_clock_runs():
+    g = _buzzer_answering()
+    g.at(3 * S).run(
+        c.SubmitAnswer, team_id="jelgava", player_id="jelgava-p1", answer=ChoiceAnswer(option="a")
+    )
+    g.at(4 * S).run(c.Judge, team_id="jelgava", correct=False)
+    g.at(5 * S).run(c.UndoJudgement)
+    assert team_view(g.state, "jelgava")["question"]["my_turn"] is True
+    assert host_view(g.state)["question"]["answers"]["jelgava"]["answer"]["option"] == "a"
+    with pytest.raises(NotYourTurn):  # still only the team that won the buzz
+        g.run(
+            c.SubmitAnswer,
+            team_id="liepaja",
+            player_id="liepaja-p1",
+            answer=ChoiceAnswer(option="b"),
+        )
+    g.at(6 * S).run(
+        c.SubmitAnswer, team_id="jelgava", player_id="jelgava-p1", answer=ChoiceAnswer(option="b")
+    )
+    assert host_view(g.state)["question"]["suggested_verdicts"] == {"jelgava": "correct"}
+    [judged, penalty] = fire(g, "answer_time", 15 * S)  # no verdict in time counts as wrong
+    assert judged == ev.Judged(
+        at=15 * S,
+        team_id="jelgava",
+        correct=False,
+        by="timeout",
+        reopens_at=15 * S + 500 * MS,
+        closes_at=35 * S + 500 * MS,
+    )
+    assert penalty.delta == -5 and g.state.scores["jelgava"] == -5
+
+
+def test_undoing_a_timeout_gives_the_team_its_answer_time_again():
+    g = _buzzer_answering()
+    deadline = g.state.question.answer_deadline
+    fire(g, "answer_time", deadline)
+    assert g.state.scores["jelgava"] == -5
+    g.at(deadline + 2 * S).run(c.UndoJudgement)
+    q = g.state.question
+    assert (q.phase, q.answer_deadline) == ("answering", deadline + 12 * S)
+    assert fire(g, "answer_time", deadline) == []  # the old deadline is stale
+    g.run(
+        c.SubmitAnswer, team_id="jelgava", player_id="jelgava-p1", answer=ChoiceAnswer(option="b")
+    )
+    g.run(c.Judge, team_id="jelgava", correct=True)
+    assert g.state.scores["jelgava"] == 10
+
+
+def test_an_undo_while_paused_starts_the_answer_time_at_the_resume():
+    g = _buzzer_answering()
+    g.at(4 * S).run(c.Judge, team_id="jelgava", correct=True)
+    g.at(5 * S).run(c.Pause)
+    g.at(7 * S).run(c.UndoJudgement)  # the host may undo while paused
+    assert pending_timers(g.state) == ()
+    g.at(20 * S).run(c.Resume)
+    assert g.state.question.phase == "answering"
+    assert pending_timers(g.state) == (Timer(key="answer_time", due=30 * S),)
+
+
+def test_a_log_whose_buzzer_undo_has_no_deadline_replays_to_the_deadline_the_team_had():
+    """Logs written before undo events carried the new answer deadline still replay."""
+    g = _buzzer_answering()
+    deadline = g.state.question.answer_deadline
+    g.at(4 * S).run(c.Judge, team_id="jelgava", correct=True)
+    g.at(5 * S).run(c.UndoJudgement)
+    old_log = [
+        ev.JudgementUndone(at=e.at, team_id=e.team_id) if isinstance(e, ev.JudgementUndone) else e
+        for e in g.log
+    ]
+    q = replay(old_log).question
+    assert (q.phase, q.answering_team, q.answer_deadline) == ("answering", "jelgava", deadline)
 
 
 def test_undo_a_wrong_judgement_unlocks_the_team_and_forgets_what_followed():

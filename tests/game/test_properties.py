@@ -110,7 +110,7 @@ def _weights(state: ContestState) -> dict[str, int]:
         weights.update(open=15, buzz=3)
     elif q.phase in ("armed", "open", "collecting"):
         weights.update(buzz=20, timer=8, undo=1)
-    elif q.phase in ("answering", "judging"):
+    elif q.phase == "answering":
         weights.update(judge=15, answer=5, timer=3, undo=3)
     elif q.phase == "answers_open":
         weights.update(answer=25, timer=3, reveal=3, lock=2)
