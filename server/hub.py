@@ -43,7 +43,7 @@ from typing import Any
 from game.state import ContestState
 from game.views import audience_view, display_view, host_view, team_view
 from server.clock import ClockEstimator
-from server.protocol import CLOSE_TOO_SLOW, Role, encode
+from server.protocol import CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED, Role, encode, error
 from server.wire import DirectFrames, text_frame
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ FANOUT_SHARE = 0.4  # a burst of views takes at most this share of the event loo
 CENSUS_INTERVAL = 0.5  # at most two "who is connected" updates a second to the host
 PING = "\x00ping"  # a backlog marker: the ping is stamped (t0) when it is really written
 MAX_PENDING_PINGS = 8
+REMOVED = error("player_removed", "the host removed this player from the contest").decode()
 TIMELINE_STEP = 0.25  # seconds between two states a delayed audience can start from
 TIMELINE_KEEP = 60.0  # seconds of states kept at least, for audiences asking for a longer delay
 
@@ -292,6 +293,7 @@ class ContestHub:
         self.state = ContestState()
         self.seq = 0
         self._census_due: asyncio.TimerHandle | None = None
+        self._closing: set[asyncio.Task[None]] = set()  # closes of removed players' sockets
         self.timeline: deque[Moment] = deque()
         """Recent states with the time each became current, oldest first, for delayed
         audiences (see ``_attach_delayed``); kept whether or not anyone listens."""
@@ -316,6 +318,8 @@ class ContestHub:
         """Fan out the views of a new state to every listener (see the interval above)."""
         self._remember(state, seq, events)
         self.state, self.seq = state, seq
+        if "player_removed" in events:
+            self._disconnect_removed_players()
         now = self._now()
         interval = self.interval()
         for key, stream in self.streams.items():
@@ -331,6 +335,22 @@ class ContestHub:
                 self._flush(key, stream)
             else:
                 stream.due = asyncio.get_running_loop().call_later(wait, self._flush, key, stream)
+
+    def _disconnect_removed_players(self) -> None:
+        """Close, at once, every connection of a player who is no longer in the contest: it
+        must not receive another view of the team (docs/protocol.md §4)."""
+        players = self.state.players
+        for key, stream in self.streams.items():
+            if not key.startswith("team:"):
+                continue
+            for conn in [c for c in stream.connections if c.player_id not in players]:
+                stream.connections.discard(conn)
+                conn.offer(REMOVED)
+                conn.closed = True
+                if conn.close is not None:
+                    task = asyncio.get_running_loop().create_task(conn.close(CLOSE_UNAUTHORIZED))
+                    self._closing.add(task)
+                    task.add_done_callback(self._closing.discard)
 
     def interval(self) -> float:
         """The least time between two views of a stream: ``min_interval``, or longer when one

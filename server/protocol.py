@@ -88,11 +88,15 @@ class CommandMessage(msgspec.Struct, frozen=True, kw_only=True, tag="command"):
 class BuzzMessage(msgspec.Struct, frozen=True, kw_only=True, tag="buzz"):
     id: WireId
     pressed_at: ClockReading
+    team_id: ShortText | None = None  # optional; must be the player's own (else not_your_team)
+    player_id: ShortText | None = None
 
 
 class AnswerMessage(msgspec.Struct, frozen=True, kw_only=True, tag="answer"):
     id: WireId
     answer: Answer
+    team_id: ShortText | None = None  # optional; must be the player's own (else not_your_team)
+    player_id: ShortText | None = None
 
 
 class PressMessage(msgspec.Struct, frozen=True, kw_only=True, tag="press"):

@@ -282,10 +282,12 @@ async def _handle(
             command = request
     elif isinstance(message, p.BuzzMessage):
         assert conn.team_id is not None
+        _own_team_only(message, conn)
         command = _tablet_buzz(message, conn, arrived_us)
         keep_time = True
     elif isinstance(message, p.AnswerMessage):
         assert conn.team_id is not None and conn.player_id is not None
+        _own_team_only(message, conn)
         command = c.SubmitAnswer(
             at=arrived_us, team_id=conn.team_id, player_id=conn.player_id, answer=message.answer
         )
@@ -301,6 +303,18 @@ async def _handle(
         conn.offer(p.error(fields["code"], fields["message"], message.id).decode())
         return
     conn.offer(p.ack(message.id, seq).decode())
+
+
+def _own_team_only(message: p.BuzzMessage | p.AnswerMessage, conn: Connection) -> None:
+    """A player acts only for the team and player of their token: a message that names another
+    is refused, never carried out for the sender instead (docs/protocol.md §3.4)."""
+    if message.team_id not in (None, conn.team_id) or message.player_id not in (
+        None,
+        conn.player_id,
+    ):
+        raise p.ProtocolError(
+            "not_your_team", "a player acts only for their own team and self", message.id
+        )
 
 
 def _tablet_buzz(message: p.BuzzMessage, conn: Connection, arrived_us: int) -> c.Buzz:
