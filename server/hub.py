@@ -293,7 +293,7 @@ class ContestHub:
         self.state = ContestState()
         self.seq = 0
         self._census_due: asyncio.TimerHandle | None = None
-        self._closing: set[asyncio.Task[None]] = set()  # closes of removed players' sockets
+        self._closing: set[asyncio.Future[None]] = set()  # closes of removed players' sockets
         self.timeline: deque[Moment] = deque()
         """Recent states with the time each became current, oldest first, for delayed
         audiences (see ``_attach_delayed``); kept whether or not anyone listens."""
@@ -348,7 +348,7 @@ class ContestHub:
                 conn.offer(REMOVED)
                 conn.closed = True
                 if conn.close is not None:
-                    task = asyncio.get_running_loop().create_task(conn.close(CLOSE_UNAUTHORIZED))
+                    task = asyncio.ensure_future(conn.close(CLOSE_UNAUTHORIZED))
                     self._closing.add(task)
                     task.add_done_callback(self._closing.discard)
 
