@@ -32,6 +32,7 @@ from game.errors import (
     DeadlinePassed,
     DuplicateId,
     EngineBug,
+    InvalidPoints,
     InvalidSetup,
     JudgementPending,
     NoMoreQuestions,
@@ -55,6 +56,8 @@ from game.scoring import automatic_verdicts, closest_wins, points_for_team
 from game.state import ContestState, QuestionState, Timer, apply_all, pending_timers
 
 MAX_REASON = 200
+MAX_ADJUSTMENT = 10_000
+"""The most points one score adjustment may add or subtract (docs/game-rules.md)."""
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):
@@ -334,6 +337,9 @@ def _adjust_score(state: ContestState, cmd: c.AdjustScore) -> list[ev.Event]:
         raise InvalidSetup(f"give a reason of 1–{MAX_REASON} characters")
     if cmd.delta == 0:
         raise InvalidSetup("an adjustment of 0 changes nothing")
+    if abs(cmd.delta) > MAX_ADJUSTMENT:
+        # Rule (docs/game-rules.md, "Score adjustments and undo"): at most ±10,000 points.
+        raise InvalidPoints(f"an adjustment adds or subtracts at most {MAX_ADJUSTMENT:,} points")
     return [
         ev.ScoreChanged(
             at=cmd.at, team_id=cmd.team_id, delta=cmd.delta, reason="adjustment", note=reason

@@ -24,6 +24,7 @@ Exception tree::
     │   ├── NotYourTurn             not_your_turn        another team is answering
     │   ├── DeadlinePassed          deadline_passed      the answer came after the lock
     │   ├── InvalidAnswer           invalid_answer       wrong shape for the question
+    │   ├── InvalidPoints           invalid_points       a score adjustment out of range
     │   ├── JudgementPending        judgement_pending    answers wait for the host's verdict
     │   ├── NothingToJudge          nothing_to_judge
     │   ├── NothingToUndo           nothing_to_undo
@@ -145,6 +146,12 @@ class InvalidAnswer(RuleError):
     """The answer does not fit the question."""
 
     code = "invalid_answer"
+
+
+class InvalidPoints(RuleError):
+    """A score adjustment must be a whole number of points within the allowed range."""
+
+    code = "invalid_points"
 
 
 class JudgementPending(RuleError):

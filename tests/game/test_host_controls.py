@@ -16,6 +16,7 @@ from game.errors import (
     NoTie,
     NotPaused,
     NotYourTurn,
+    RuleError,
     TeamLockedOut,
     UnknownRound,
     UnknownTeam,
@@ -231,6 +232,24 @@ def test_score_adjustments_need_a_reason_and_a_known_team():
     g.run(c.EndContest)
     g.run(c.AdjustScore, team_id="liepaja", delta=3, reason="appeal upheld after the end")
     assert g.state.scores["liepaja"] == 0
+
+
+@pytest.mark.parametrize("delta", [10**100, -(10**100), 10_001, -10_001, 2**63])
+def test_an_adjustment_beyond_ten_thousand_points_is_refused_and_changes_nothing(delta):
+    g = setup([buzzer_round()])
+    before = g.state
+    with pytest.raises(RuleError) as refused:
+        g.run(c.AdjustScore, team_id="liepaja", delta=delta, reason="typo on the console")
+    assert refused.value.code == "invalid_points"
+    assert "10,000" in refused.value.message
+    assert g.state is before and g.state.scores["liepaja"] == 0
+
+
+def test_adjustments_up_to_ten_thousand_points_either_way_are_allowed():
+    g = setup([buzzer_round()])
+    g.run(c.AdjustScore, team_id="liepaja", delta=10_000, reason="the largest adjustment")
+    g.run(c.AdjustScore, team_id="jelgava", delta=-10_000, reason="the largest deduction")
+    assert (g.state.scores["liepaja"], g.state.scores["jelgava"]) == (10_000, -10_000)
 
 
 def _buzzer_answering(team: str = "jelgava", **rules: int):
