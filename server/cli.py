@@ -13,6 +13,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from server.settings import SettingsError, StartupError
+
 # name on the command line -> (module[:function] that configures the parser, one-line help)
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "demo": ("server.demo", "play a demonstration contest between Jelgava, Liepāja and Šiauliai"),
@@ -48,7 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
-    return int(handler(args))
+    try:
+        return int(handler(args))
+    except (SettingsError, StartupError) as error:  # one line naming what is at fault
+        print(f"quiz {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

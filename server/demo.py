@@ -22,7 +22,13 @@ import uvicorn
 
 from server.demo_teams import TEAMS
 from server.scripted_demo import WORDS, play
-from server.serve import add_server_options, settings_from, uvicorn_config
+from server.serve import (
+    add_server_options,
+    check_folder,
+    open_database,
+    settings_from,
+    uvicorn_config,
+)
 from server.settings import Settings, SettingsError
 
 ROUNDS: tuple[dict[str, Any], ...] = (
@@ -98,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"quiz demo: {error}")
         return 2
+    check_folder(settings.data_dir, "--data-dir")  # a StartupError is one line (server.cli)
     database = settings.data_dir / "quiz.sqlite3"
     for leftover in (
         database,
@@ -105,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         database.with_suffix(".sqlite3-shm"),
     ):
         leftover.unlink(missing_ok=True)
+    open_database(settings, "--data-dir")
     return asyncio.run(_serve(settings, args.duration))
 
 

@@ -23,6 +23,12 @@ class SettingsError(ValueError):
     """A setting has a value the server cannot use; the message names the variable."""
 
 
+class StartupError(Exception):
+    """A command cannot start with its settings (a data folder that is a file, a database that
+    cannot be reached …); the message, one line, names the setting or option and the path or
+    URL at fault. ``quiz`` prints it after the command's name and exits with status 2."""
+
+
 @dataclass(frozen=True)
 class Setting:
     """One documented setting: its variable, default and help text."""

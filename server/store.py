@@ -404,6 +404,8 @@ def _stored(row: sa.Row[Any]) -> StoredEvent:
 
 
 CHECKPOINT_EVERY = 200
+CONNECT_TIMEOUT = 10
+"""Seconds a PostgreSQL connection attempt may take (unless the URL sets ``connect_timeout``)."""
 
 
 def _make_engine(url: str) -> Engine:
@@ -425,4 +427,12 @@ def _make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {}
+    parsed = sa.engine.make_url(url)
+    if (
+        parsed.get_driver_name() in ("psycopg", "psycopg2")
+        and "connect_timeout" not in parsed.query
+    ):
+        # libpq would wait minutes for a host that does not answer; say so at once instead.
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
