@@ -169,8 +169,8 @@ class ContestService:
         """Stop every runner and release the database."""
         for load in list(self._loads.values()):
             load.cancel()
-            with contextlib.suppress(BaseException):
-                await load
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await load  # a request still waiting on it sees it cancelled
         for runner in list(self.runners.values()):
             await runner.stop()
         for hub in self.hubs.values():
