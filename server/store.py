@@ -7,6 +7,13 @@ contest's sequence number after the event (1, 2, …). ``append`` writes a batch
 every ``snapshot_every`` events, a snapshot of the state — in one transaction; a batch that would
 reuse a sequence number fails as a whole, so two writers can never interleave a log. ``load``
 returns the newest snapshot and the events after it; recovery folds them back into the state.
+An event may carry a ``ref``: who sent the command it ends and a digest of the message and its
+id, so that a resent message is recognised, also after a restart (``recent_refs``).
+
+Setup rows that belong to an event — a team's join code, a player's token hash — are written by
+``append`` in the same transaction as the event (``TeamRow``, ``PlayerRow``): a team never exists
+without its join code, nor a player without a token. A row that breaks a uniqueness rule (a join
+code drawn twice) fails the whole transaction with ``DuplicateRow``.
 
 ``contests``, ``teams``, ``players`` and ``agents`` serve queries and authentication: only hashes of
 host secrets and tokens are stored. The schema is created and migrated by Alembic
@@ -33,6 +40,9 @@ from sqlalchemy.engine import Engine
 
 metadata = sa.MetaData()
 
+REF_LENGTH = 200
+"""Longest ``events.ref``: a sender (host, ``player:<id>``, ``agent:<id>``) and two digests."""
+
 contests = sa.Table(
     "contests",
     metadata,
@@ -52,6 +62,7 @@ events = sa.Table(
     sa.Column("type", sa.String(40), nullable=False),
     sa.Column("at", sa.BigInteger, nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("ref", sa.String(REF_LENGTH), nullable=True),  # migration 0003
 )
 
 snapshots = sa.Table(
@@ -111,6 +122,11 @@ class StoreError(RuntimeError):
     """The database refused a write (for example a sequence number already taken)."""
 
 
+class DuplicateRow(StoreError):
+    """A setup row written with events breaks a uniqueness rule (a join code already taken); the
+    whole transaction, events included, was rolled back."""
+
+
 @dataclass(frozen=True)
 class StoredEvent:
     """One row of the event log."""
@@ -119,6 +135,33 @@ class StoredEvent:
     type: str
     at: int
     payload: str
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """A team's join code, written with its ``team_added`` event."""
+
+    contest_id: str
+    team_id: str
+    name: str
+    join_code: str
+
+
+@dataclass(frozen=True)
+class PlayerRow:
+    """A player's token hash, written with their ``player_joined`` event."""
+
+    contest_id: str
+    player_id: str
+    team_id: str
+    display_name: str
+    generation: str | None
+    token_hash: str
+    created_at: int
+
+
+SetupRow = TeamRow | PlayerRow
 
 
 @dataclass(frozen=True)
@@ -224,8 +267,15 @@ class Store:
         *,
         status: str,
         snapshot: tuple[int, str] | None = None,
+        rows: Sequence[SetupRow] = (),
     ) -> None:
-        """Append events (consecutive ``seq`` after the log's last) in one transaction."""
+        """Append events (consecutive ``seq`` after the log's last) and the setup ``rows`` that
+        belong to them in one transaction.
+
+        Raises:
+            DuplicateRow: a setup row is taken (nothing was written).
+            StoreError: a sequence number is taken or the log moved on (nothing was written).
+        """
         if not batch:
             return
         try:
@@ -239,10 +289,13 @@ class Store:
                             "type": e.type,
                             "at": e.at,
                             "payload": e.payload,
+                            "ref": e.ref,
                         }
                         for e in batch
                     ],
                 )
+                for row in rows:
+                    _insert_setup_row(db, row)
                 if snapshot is not None:
                     db.execute(
                         snapshots.insert().values(
@@ -278,6 +331,18 @@ class Store:
             )
             loaded = [_stored(r) for r in rows]
         return Loaded(snapshot_seq=after, snapshot=snap.state if snap else None, events=loaded)
+
+    def recent_refs(self, contest_id: str, limit: int) -> list[tuple[int, str]]:
+        """The ``limit`` newest (seq, ref) of a contest's log, oldest first."""
+        query = (
+            sa.select(events.c.seq, events.c.ref)
+            .where(events.c.contest_id == contest_id)
+            .where(events.c.ref.is_not(None))
+            .order_by(events.c.seq.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as db:
+            return [(r.seq, r.ref) for r in db.execute(query)][::-1]
 
     def events_after(self, contest_id: str, after: int, limit: int = 10_000) -> list[StoredEvent]:
         """Events with ``seq > after``, oldest first."""
@@ -400,7 +465,21 @@ class Store:
 
 
 def _stored(row: sa.Row[Any]) -> StoredEvent:
-    return StoredEvent(row.seq, row.type, row.at, row.payload)
+    return StoredEvent(row.seq, row.type, row.at, row.payload, row.ref)
+
+
+def _insert_setup_row(db: sa.Connection, row: SetupRow) -> None:
+    table = teams if isinstance(row, TeamRow) else players
+    try:  # caught here, not with the events' inserts: a taken row, not a taken sequence number
+        db.execute(table.insert().values(**row.__dict__))
+    except sa.exc.IntegrityError:  # the transaction is rolled back as the error leaves it
+        raise DuplicateRow(f"{table.name}: {_row_name(row)} is already taken") from None
+
+
+def _row_name(row: SetupRow) -> str:
+    if isinstance(row, TeamRow):
+        return f"team {row.team_id!r} or join code {row.join_code!r}"
+    return f"player {row.player_id!r}"
 
 
 CHECKPOINT_EVERY = 200

@@ -23,6 +23,7 @@ import contextlib
 import logging
 from typing import Any
 
+import msgspec
 from starlette.types import Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -33,7 +34,7 @@ from server.clock import UNSYNCED_BOUND_MS
 from server.contests import ContestService, ServiceError
 from server.hub import PING, Connection
 from server.origins import request_origin_allowed
-from server.runner import CommitFailed, ContestBusy, describe
+from server.runner import CommandRef, CommitFailed, ContestBusy, describe
 from server.wire import direct_frames
 
 log = logging.getLogger(__name__)
@@ -297,12 +298,28 @@ async def _handle(
         command = _agent_press(message, conn, arrived_us)
         keep_time = True
     try:
-        seq = await runner.submit(command, keep_time=keep_time)
+        seq = await runner.submit(command, keep_time=keep_time, ref=_ref(message, conn))
     except (RuleError, ContestBusy, CommitFailed) as refused:
         fields = describe(refused)
         conn.offer(p.error(fields["code"], fields["message"], message.id).decode())
         return
     conn.offer(p.ack(message.id, seq).decode())
+
+
+def _ref(
+    message: p.CommandMessage | p.BuzzMessage | p.AnswerMessage | p.PressMessage,
+    conn: Connection,
+) -> CommandRef:
+    """Who sent the message and as what, so that a resend gets the first ack instead of being
+    carried out again (docs/protocol.md §3.4): ids are per sender — the host, each player, each
+    agent — across connections and restarts."""
+    if conn.role == "player":
+        sender = f"player:{conn.player_id}"
+    elif conn.role == "agent":
+        sender = f"agent:{conn.agent_id}"
+    else:
+        sender = conn.role
+    return CommandRef.of(sender, msgspec.json.encode(message))
 
 
 def _own_team_only(message: p.BuzzMessage | p.AnswerMessage, conn: Connection) -> None:

@@ -36,6 +36,12 @@ const MAX_BACKOFF_MS = 30000;
 const TIME_SYNC_INTERVAL_MS = 30000;
 const TIME_SAMPLES = 5;
 
+/** A random prefix for this page's message ids (crypto.getRandomValues works on plain http too). */
+function randomIdPrefix() {
+  const [high, low] = crypto.getRandomValues(new Uint32Array(2));
+  return high.toString(36) + low.toString(36);
+}
+
 export class ContestClient {
   /**
    * @param {object} options
@@ -59,6 +65,10 @@ export class ContestClient {
       `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/${encodeURIComponent(this.contestId)}`;
     this.lastSeq = 0;
     this.lastView = null;
+    // Ids are unique per page load ("k3x9q2-7"): the server takes a message with a known id and
+    // the same content for a resend and answers it with the first ack (docs/protocol.md §3.4),
+    // so a reloaded page or a second console must not count from 1 again.
+    this.idPrefix = randomIdPrefix();
     this.nextId = 1;
     this.pending = new Map();
     this.socket = null;
@@ -114,7 +124,7 @@ export class ContestClient {
    * ContestError carrying the server's error code.
    */
   request(message) {
-    const id = this.nextId++;
+    const id = `${this.idPrefix}-${this.nextId++}`;
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN || !this.welcome) {
       return Promise.reject(new ContestError("connection_lost"));
