@@ -34,6 +34,7 @@ import sqlalchemy as sa
 
 from game import commands as c
 from game.engine import decide
+from game.errors import DuplicateId
 from game.model import Generation, Round, Rules
 from game.questions import Question
 from game.state import ContestState
@@ -42,7 +43,7 @@ from server.hub import Connection, ContestHub
 from server.packs import PackError, PackLibrary
 from server.runner import ContestRunner, restore
 from server.settings import Settings
-from server.store import ContestRow, Store, StoreError
+from server.store import ContestRow, DuplicateRow, PlayerRow, Store, StoreError, TeamRow
 
 log = logging.getLogger(__name__)
 
@@ -320,16 +321,47 @@ class ContestService:
     async def add_team(
         self, contest_id: str, name: str, venue: str, colour: str, team_id: str | None
     ) -> tuple[str, str]:
-        """Add a team; returns (team id, join code)."""
+        """Add a team; returns (team id, join code).
+
+        The team's event and its join code are written in one transaction. The same request
+        again — the same team id (without one: the same name) and name — answers that team and
+        its join code instead of ``duplicate_id``, so a retry after a lost answer is safe.
+        """
         runner = await self.ensure(contest_id)
-        team_id = team_id or _slug(name) or f"t{len(runner.state.teams) + 1}"
-        await runner.submit(c.AddTeam(at=0, team_id=team_id, name=name, venue=venue, colour=colour))
+        name = name.strip()
+        if team_id is None:
+            named = next((t.id for t in runner.state.teams.values() if t.name == name), None)
+            team_id = named or _slug(name) or f"t{len(runner.state.teams) + 1}"
+        if _same_team(runner, team_id, name):
+            return team_id, await self._join_code(contest_id, team_id, name)
+        taken = {t["join_code"] for t in await self._db(self.store.teams, contest_id)}
         for _ in range(20):
             code = new_join_code(name)
+            if code in taken:
+                continue
+            command = c.AddTeam(at=0, team_id=team_id, name=name, venue=venue, colour=colour)
             try:
-                await self._db(self.store.add_team, contest_id, team_id, name, code)
+                await runner.submit(command, rows=[TeamRow(contest_id, team_id, name, code)])
                 return team_id, code
-            except StoreError:  # a join code already taken: draw again
+            except DuplicateRow:  # the code was drawn for another team meanwhile: draw again
+                taken.add(code)
+            except DuplicateId:  # the same request, at the same time: both get the team
+                if not _same_team(runner, team_id, name):
+                    raise
+                return team_id, await self._join_code(contest_id, team_id, name)
+        raise ServiceError("internal_error", "could not draw a free join code", 500)
+
+    async def _join_code(self, contest_id: str, team_id: str, name: str) -> str:
+        """A team's join code; one is drawn for a team an older server left without one (it
+        wrote the code after the team's event, so a crash in between lost it)."""
+        for _ in range(20):
+            rows = await self._db(self.store.teams, contest_id)
+            code = next((t["join_code"] for t in rows if t["team_id"] == team_id), None)
+            if code is not None:
+                return str(code)
+            try:
+                await self._db(self.store.add_team, contest_id, team_id, name, new_join_code(name))
+            except StoreError:  # the code is taken (or the team got one meanwhile): look again
                 continue
         raise ServiceError("internal_error", "could not draw a free join code", 500)
 
@@ -394,18 +426,8 @@ class ContestService:
             raise ServiceError("invalid_message", f"generation must be one of {GENERATIONS}")
         gen: Generation | None = generation  # type: ignore[assignment]
         player_id = f"p-{secrets.token_hex(4)}"
-        await runner.submit(
-            c.AddPlayer(
-                at=0,
-                player_id=player_id,
-                team_id=team_id,
-                display_name=display_name,
-                generation=gen,
-            )
-        )
         token = new_secret("pt")
-        await self._db(
-            self.store.add_player,
+        row = PlayerRow(
             contest_id,
             player_id,
             team_id,
@@ -414,6 +436,10 @@ class ContestService:
             hash_secret(token),
             self.clock.now_us(),
         )
+        joined = c.AddPlayer(
+            at=0, player_id=player_id, team_id=team_id, display_name=display_name, generation=gen
+        )
+        await runner.submit(joined, rows=[row])  # the player and their token: one transaction
         return player_id, team_id, token
 
     async def player_for_token(self, contest_id: str, token: str | None) -> PlayerIdentity | None:
@@ -481,6 +507,11 @@ class ContestService:
     def media_file(self, path: str) -> tuple[Path, str] | None:
         """The file behind a question's media URL path (``<pack>/media/<file>``) and its type."""
         return self.packs.media_file(path)
+
+
+def _same_team(runner: ContestRunner, team_id: str, name: str) -> bool:
+    team = runner.state.teams.get(team_id)
+    return team is not None and team.name == name
 
 
 def _slug(name: str) -> str:

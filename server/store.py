@@ -387,30 +387,6 @@ class Store:
         with self.engine.connect() as db:
             return db.execute(query).scalar_one_or_none()
 
-    def add_player(
-        self,
-        contest_id: str,
-        player_id: str,
-        team_id: str,
-        display_name: str,
-        generation: str | None,
-        token_hash: str,
-        created_at: int,
-    ) -> None:
-        """Record a player and the hash of their token."""
-        with self.engine.begin() as db:
-            db.execute(
-                players.insert().values(
-                    contest_id=contest_id,
-                    player_id=player_id,
-                    team_id=team_id,
-                    display_name=display_name,
-                    generation=generation,
-                    token_hash=token_hash,
-                    created_at=created_at,
-                )
-            )
-
     def player_for_token(self, contest_id: str, token_hash: str) -> tuple[str, str] | None:
         """(player id, team id) of a token's hash."""
         query = sa.select(players.c.player_id, players.c.team_id).where(
