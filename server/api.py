@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,6 +30,7 @@ from server.contests import (
 from server.origins import request_origin_allowed
 from server.protocol import ProtocolError, decode_json
 from server.runner import CommitFailed, ContestBusy, describe
+from server.throttle import FailureThrottle
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,9 @@ Handler = Callable[[Request], Awaitable[Response]]
 LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 MAX_BODY = 2 * 1024 * 1024
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+JOIN_WINDOW = 60.0  # seconds
+JOIN_FAILURES_PER_ADDRESS = 10  # wrong join codes a minute from one address, for one contest
+JOIN_FAILURES_PER_CONTEST = 60  # wrong join codes a minute for one contest, from everywhere
 
 
 def problem(code: str, message: str, status: int) -> JSONResponse:
@@ -82,6 +88,11 @@ class Api:
 
     def __init__(self, service: ContestService) -> None:
         self.service = service
+        # Wrong join codes: per client address and contest, and per contest from everywhere.
+        self.join_guesses = FailureThrottle(JOIN_FAILURES_PER_ADDRESS, JOIN_WINDOW, time.monotonic)
+        self.contest_guesses = FailureThrottle(
+            JOIN_FAILURES_PER_CONTEST, JOIN_WINDOW, time.monotonic
+        )
 
     def routes(self) -> list[Route]:
         """The API's routes."""
@@ -106,7 +117,10 @@ class Api:
                     self._check_browser_safety(request)
                 return await handler(request)
             except ServiceError as refused:
-                return problem(refused.code, refused.message, refused.status)
+                response = problem(refused.code, refused.message, refused.status)
+                if refused.retry_after is not None:
+                    response.headers["Retry-After"] = str(max(1, math.ceil(refused.retry_after)))
+                return response
             except (RuleError, ContestBusy, CommitFailed) as refused:
                 if database_failure(refused):  # a commit the database could not take
                     return _unavailable()
@@ -255,16 +269,33 @@ class Api:
 
     async def join(self, request: Request) -> Response:
         contest_id = request.path_params["contest_id"]
+        address = (str(contest_id), request.client.host if request.client else "")
+        wait = max(
+            self.join_guesses.retry_after(address), self.contest_guesses.retry_after(contest_id)
+        )
+        if wait > 0:
+            raise ServiceError(
+                "too_many_attempts",
+                f"too many wrong join codes; try again in {math.ceil(wait)} s",
+                429,
+                retry_after=wait,
+            )
         data = await body_of(request)
         generation = data.get("generation")
         if generation is not None and not isinstance(generation, str):
             raise ServiceError("invalid_message", "`generation` must be a text")
-        player_id, team_id, token = await self.service.join(
-            contest_id,
-            _text(data, "join_code", limit=32),
-            _text(data, "display_name", limit=40),
-            generation or None,
-        )
+        try:
+            player_id, team_id, token = await self.service.join(
+                contest_id,
+                _text(data, "join_code", limit=32),
+                _text(data, "display_name", limit=40),
+                generation or None,
+            )
+        except ServiceError as refused:
+            if refused.code == "bad_join_code":
+                self.join_guesses.failed(address)
+                self.contest_guesses.failed(contest_id)
+            raise
         return JSONResponse(
             {"player_id": player_id, "team_id": team_id, "player_token": token}, status_code=201
         )

@@ -53,11 +53,14 @@ GENERATIONS = ("child", "teen", "adult", "senior")
 class ServiceError(Exception):
     """A request the service refuses; ``code`` is stable, ``status`` the HTTP status."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self, code: str, message: str, status: int = 400, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.retry_after = retry_after  # seconds, for a 429 or 503 answer's Retry-After
 
 
 class DatabaseUnavailable(ServiceError):
@@ -109,10 +112,11 @@ def ascii_fold(name: str) -> str:
 
 
 def new_join_code(name: str) -> str:
-    """A join code players can type: three letters of the team and four digits."""
+    """A join code players can type: three letters of the team and six digits (900,000 codes a
+    team; with the join throttle, guessing one takes weeks)."""
     folded = ascii_fold(name).upper()
     letters = "".join(ch for ch in folded if ch in string.ascii_uppercase)[:3] or "TEAM"
-    return f"{letters.ljust(3, 'X')}-{secrets.randbelow(9000) + 1000}"
+    return f"{letters.ljust(3, 'X')}-{secrets.randbelow(900_000) + 100_000}"
 
 
 @dataclass(frozen=True)

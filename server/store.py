@@ -420,7 +420,6 @@ class Store:
             row = db.execute(query).first()
         return (row.agent_id, row.venue, row.teams) if row else None
 
-
     def add_screen(self, contest_id: str, screen_id: str, venue: str, token_hash: str) -> None:
         """Record a venue screen and the hash of its token."""
         with self.engine.begin() as db:

@@ -183,7 +183,7 @@ def test_quiz_demo_serves_a_ready_contest_and_prints_every_url(tmp_path):
         rf"Host console: +http://127\.0\.0\.1:{port}/host/demo\?lang=en#secret=hs_", out
     )
     for team, letters in (("Jelgava", "JEL"), ("Liepāja", "LIE"), ("Šiauliai", "SIA")):
-        assert re.search(rf"Tablet {team} *: .*/play/demo\?lang=lv#code={letters}-\d{{4}}", out)
+        assert re.search(rf"Tablet {team} *: .*/play/demo\?lang=lv#code={letters}-\d{{6}}", out)
     for team, lang in (("Jelgava", "lv"), ("Liepāja", "lv"), ("Šiauliai", "lt")):
         assert re.search(
             rf"Screen {team} *: http://127\.0\.0\.1:{port}/screen/demo\?lang={lang}#token=st_", out
