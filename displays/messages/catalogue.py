@@ -249,6 +249,11 @@ class Messages(TypedDict):
     error_no_more_questions: str
     error_no_tie: str
     error_bad_join_code: str
+    error_invalid_points: str
+    error_database_unavailable: str
+    error_too_many_errors: str
+    error_too_many_attempts: str
+    error_player_removed: str
     error_unauthorized: str
     error_not_found: str
     error_connection_lost: str
