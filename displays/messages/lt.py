@@ -238,6 +238,7 @@ MESSAGES: Messages = {
     "error_too_many_errors": "Per daug atmestų pranešimų. Bandysime vėliau.",
     "error_too_many_attempts": "Per daug neteisingų prisijungimo kodų. Palaukite minutę ir bandykite dar kartą.",
     "error_player_removed": "Vedėjas pašalino šį žaidėją iš konkurso.",
+    "error_message_too_large": "Pranešimas per ilgas.",
     "error_unauthorized": "Slaptasis raktas arba prieigos raktas neteisingas.",
     "error_not_found": "Nerasta.",
     "error_connection_lost": "Ryšys nutrūko, kol serveris dar neatsakė.",

@@ -236,6 +236,7 @@ MESSAGES: Messages = {
     "error_too_many_errors": "Pārāk daudz noraidītu ziņojumu. Mēģināsim vēlāk.",
     "error_too_many_attempts": "Pārāk daudz nepareizu pievienošanās kodu. Lūdzu, pagaidiet minūti un mēģiniet vēlreiz.",
     "error_player_removed": "Vadītājs šo spēlētāju ir izņēmis no konkursa.",
+    "error_message_too_large": "Ziņojums ir pārāk garš.",
     "error_unauthorized": "Slepenā atslēga vai žetons nav pareizs.",
     "error_not_found": "Nav atrasts.",
     "error_connection_lost": "Savienojums zuda, pirms serveris atbildēja.",
