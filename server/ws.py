@@ -45,6 +45,15 @@ log = logging.getLogger(__name__)
 MAX_STRIKES = 50
 STRIKES_FORGIVEN_PER_SECOND = 1.0
 
+CREDENTIALS = {
+    "host": "host secret",
+    "player": "player token",
+    "agent": "agent token",
+    "display": "screen token",
+    "audience": "credential",
+}
+"""What each role's hello must carry, named in the ``unauthorized`` error."""
+
 
 class RateLimiter:
     """A token bucket: ``rate`` tokens per second, bursts of up to ``burst`` (default ``rate``).
@@ -150,43 +159,32 @@ async def _hello(
         stamp=service.clock.now_ms,
     )
     welcome: dict[str, Any] = {"type": "welcome", "role": hello.role, "contest_id": contest_id}
+    accepted = hello.role == "audience"  # the audience needs no credential
     if hello.role == "host":
-        if not await service.check_host(contest_id, hello.secret):
-            await _send_and_close(
-                websocket, p.error("unauthorized", "wrong host secret"), p.CLOSE_UNAUTHORIZED
-            )
-            return None
+        accepted = await service.check_host(contest_id, hello.secret)
     elif hello.role == "player":
         player = await service.player_for_token(contest_id, hello.token)
-        if player is None:
-            await _send_and_close(
-                websocket, p.error("unauthorized", "unknown player token"), p.CLOSE_UNAUTHORIZED
-            )
-            return None
-        conn.team_id, conn.player_id, conn.display_name = (
-            player.team_id,
-            player.player_id,
-            player.display_name,
-        )
-        welcome.update(team_id=player.team_id, player_id=player.player_id)
+        if player is not None:
+            conn.team_id, conn.player_id = player.team_id, player.player_id
+            conn.display_name = player.display_name
+            welcome.update(team_id=player.team_id, player_id=player.player_id)
+            accepted = True
     elif hello.role == "agent":
         agent = await service.agent_for_token(contest_id, hello.token)
-        if agent is None:
-            await _send_and_close(
-                websocket, p.error("unauthorized", "unknown agent token"), p.CLOSE_UNAUTHORIZED
-            )
-            return None
-        conn.agent_id, conn.agent_teams = agent.agent_id, agent.teams
-        welcome.update(agent_id=agent.agent_id, teams=sorted(agent.teams))
+        if agent is not None:
+            conn.agent_id, conn.agent_teams = agent.agent_id, agent.teams
+            welcome.update(agent_id=agent.agent_id, teams=sorted(agent.teams))
+            accepted = True
     elif hello.role == "display":
         screen = await service.screen_for_token(contest_id, hello.token)
-        if screen is None:
-            await _send_and_close(
-                websocket, p.error("unauthorized", "unknown screen token"), p.CLOSE_UNAUTHORIZED
-            )
-            return None
-        welcome.update(screen_id=screen.screen_id, venue=screen.venue)
-    elif hello.role == "audience":
+        if screen is not None:
+            welcome.update(screen_id=screen.screen_id, venue=screen.venue)
+            accepted = True
+    if not accepted:
+        message = p.error("unauthorized", f"missing or wrong {CREDENTIALS[hello.role]}")
+        await _send_and_close(websocket, message, p.CLOSE_UNAUTHORIZED)
+        return None
+    if hello.role == "audience":
         conn.delay = max(settings.audience_delay, min(600.0, max(0.0, hello.delay or 0.0)))
         welcome["delay"] = conn.delay
     runner = service.runners[contest_id]

@@ -21,16 +21,7 @@ from typing import Any
 import httpx
 
 from displays import STATIC_DIR
-from game.questions import (
-    Estimation,
-    MultipleChoice,
-    Numeric,
-    OpenText,
-    Ordering,
-    Question,
-    SingleChoice,
-    TrueFalse,
-)
+from game.questions import OpenText, Question, correct_answer
 from server.packs import PackLibrary
 from tests.server.conftest import setup_contest
 from tests.server.test_crash_recovery import _connect, _recv
@@ -71,18 +62,13 @@ def _secrets(question: Question) -> set[str]:
 
 
 def _correct_answer(question: Question) -> dict[str, Any]:
-    if isinstance(question, SingleChoice):
-        return {"kind": "choice", "option": question.correct}
-    if isinstance(question, MultipleChoice):
-        return {"kind": "choices", "options": list(question.correct)}
-    if isinstance(question, TrueFalse):
-        return {"kind": "bool", "value": question.correct}
-    if isinstance(question, Ordering):
-        return {"kind": "order", "order": list(question.correct)}
-    if isinstance(question, Numeric | Estimation):
-        return {"kind": "number", "value": question.value}
-    assert isinstance(question, OpenText)
-    return {"kind": "text", "text": question.accepted["lv"][0]}
+    """The correct answer as a player sends it."""
+    answer = correct_answer(question)
+    if answer["kind"] == "number":
+        return {"kind": "number", "value": answer["value"]}
+    if answer["kind"] == "text":
+        return {"kind": "text", "text": answer["accepted"]["lv"][0]}  # type: ignore[index]
+    return answer
 
 
 def _without_own_answers(node: Any) -> Any:

@@ -36,6 +36,21 @@ def _command(host, kind, **fields):
     return answer
 
 
+def _question_open(stack, client: TestClient) -> tuple[dict, object, dict]:
+    """A contest with the all-play round's first question open and Jelgava's tablet on it:
+    (contest, the tablet, its welcome)."""
+    contest = setup_contest(client)
+    host, _ = _open(
+        stack, client, contest, {"type": "hello", "role": "host", "secret": contest["secret"]}
+    )
+    hello = {"type": "hello", "role": "player", "token": contest["tokens"]["jelgava"]}
+    jelgava, welcome = _open(stack, client, contest, hello)
+    _command(host, "start_contest")
+    _command(host, "start_round", round_index=1)
+    _command(host, "show_question")
+    return contest, jelgava, welcome
+
+
 def _version(client, contest) -> int:
     view = client.get(f"/api/contests/{contest['id']}", headers=contest["auth"]).json()
     return int(view["contest"]["version"])
@@ -50,19 +65,7 @@ def _version(client, contest) -> int:
     ],
 )
 def test_a_player_naming_another_team_or_player_is_refused(client, stack, naming):
-    contest = setup_contest(client)
-    host, _ = _open(
-        stack, client, contest, {"type": "hello", "role": "host", "secret": contest["secret"]}
-    )
-    jelgava, _ = _open(
-        stack,
-        client,
-        contest,
-        {"type": "hello", "role": "player", "token": contest["tokens"]["jelgava"]},
-    )
-    _command(host, "start_contest")
-    _command(host, "start_round", round_index=1)
-    _command(host, "show_question")
+    contest, jelgava, _ = _question_open(stack, client)
     before = _version(client, contest)
     answer = {"kind": "text", "text": "skābeklis"}
     jelgava.send_json({"type": "answer", "id": 1, "answer": answer, **naming})
@@ -74,19 +77,7 @@ def test_a_player_naming_another_team_or_player_is_refused(client, stack, naming
 
 
 def test_naming_ones_own_team_and_player_is_fine(client, stack):
-    contest = setup_contest(client)
-    host, _ = _open(
-        stack, client, contest, {"type": "hello", "role": "host", "secret": contest["secret"]}
-    )
-    jelgava, welcome = _open(
-        stack,
-        client,
-        contest,
-        {"type": "hello", "role": "player", "token": contest["tokens"]["jelgava"]},
-    )
-    _command(host, "start_contest")
-    _command(host, "start_round", round_index=1)
-    _command(host, "show_question")
+    _, jelgava, welcome = _question_open(stack, client)
     jelgava.send_json(
         {
             "type": "answer",
