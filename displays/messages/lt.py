@@ -236,7 +236,9 @@ MESSAGES: Messages = {
     "error_invalid_points": "Pataisa gali pridėti ar atimti ne daugiau kaip 10 000 taškų.",
     "error_database_unavailable": "Serverio duomenų bazė neatsako. Netrukus bandysime dar kartą.",
     "error_too_many_errors": "Per daug atmestų pranešimų. Bandysime vėliau.",
-    "error_too_many_attempts": "Per daug neteisingų prisijungimo kodų. Palaukite minutę ir bandykite dar kartą.",
+    "error_too_many_attempts": (
+        "Per daug neteisingų prisijungimo kodų. Palaukite minutę ir bandykite dar kartą."
+    ),
     "error_player_removed": "Vedėjas pašalino šį žaidėją iš konkurso.",
     "error_message_too_large": "Pranešimas per ilgas.",
     "error_unauthorized": "Slaptasis raktas arba prieigos raktas neteisingas.",

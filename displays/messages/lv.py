@@ -234,7 +234,9 @@ MESSAGES: Messages = {
     "error_invalid_points": "Korekcija var pievienot vai atņemt ne vairāk kā 10 000 punktu.",
     "error_database_unavailable": "Servera datubāze neatbild. Drīz mēģināsim vēlreiz.",
     "error_too_many_errors": "Pārāk daudz noraidītu ziņojumu. Mēģināsim vēlāk.",
-    "error_too_many_attempts": "Pārāk daudz nepareizu pievienošanās kodu. Lūdzu, pagaidiet minūti un mēģiniet vēlreiz.",
+    "error_too_many_attempts": (
+        "Pārāk daudz nepareizu pievienošanās kodu. Lūdzu, pagaidiet minūti un mēģiniet vēlreiz."
+    ),
     "error_player_removed": "Vadītājs šo spēlētāju ir izņēmis no konkursa.",
     "error_message_too_large": "Ziņojums ir pārāk garš.",
     "error_unauthorized": "Slepenā atslēga vai žetons nav pareizs.",
