@@ -29,48 +29,26 @@ from starlette.websockets import WebSocketDisconnect
 from server.app import create_app
 from server.settings import Settings
 from tests.server.conftest import postgres_url, setup_contest
+from tests.server.db_proxy import DatabaseProxy
 
 CLOSE_TRY_AGAIN = 1013
 
 
-class Proxy:
+class Proxy(DatabaseProxy):
     """A TCP proxy on 127.0.0.1 to ``upstream``: ``cut`` drops every connection and refuses new
     ones, ``stall`` stops forwarding (connections stay open, nothing passes), ``heal`` forwards
     again."""
 
     def __init__(self, upstream: tuple[str, int]) -> None:
-        self.upstream = upstream
         self.mode = "forward"
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.1)
-        self.port = int(self.listener.getsockname()[1])
-        self.sockets: set[socket.socket] = set()
-        self.lock = threading.Lock()
-        self.stopped = threading.Event()
-        self.acceptor = threading.Thread(target=self._accept, name="proxy-accept", daemon=True)
-        self.acceptor.start()
+        super().__init__(upstream, "proxy")
 
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if self.mode == "cut":
-                client.close()
-                continue
-            try:
-                server = socket.create_connection(self.upstream, timeout=10)
-            except OSError:
-                client.close()
-                continue
-            server.settimeout(None)
-            with self.lock:
-                self.sockets.update((client, server))
-            for source, target in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+    def _refusing(self) -> bool:
+        return self.mode == "cut"
+
+    def _connected(self, client: socket.socket, server: socket.socket) -> None:
+        for source, target in ((client, server), (server, client)):
+            threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
 
     def _pump(self, source: socket.socket, target: socket.socket) -> None:
         try:
@@ -87,20 +65,10 @@ class Proxy:
             pass
         self._close(source, target)
 
-    def _close(self, *sockets: socket.socket) -> None:
-        with self.lock:
-            for sock in sockets:
-                self.sockets.discard(sock)
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-
     def cut(self) -> None:
         """Drop every connection through the proxy and refuse new ones."""
         self.mode = "cut"
-        with self.lock:
-            live = list(self.sockets)
-        self._close(*live)
+        self.drop_all()
 
     def stall(self) -> None:
         """Keep connections open but let nothing through (new ones too)."""
@@ -113,8 +81,7 @@ class Proxy:
     def close(self) -> None:
         self.stopped.set()
         self.cut()
-        self.listener.close()
-        self.acceptor.join(10)
+        super().close()
 
 
 class Outage:

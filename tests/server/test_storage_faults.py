@@ -29,30 +29,23 @@ from server.contests import ContestService
 from server.demo_questions import STORK, SUN
 from server.settings import Settings
 from tests.server.conftest import postgres_url, questions, reply_to, setup_contest
+from tests.server.db_proxy import DatabaseProxy
 
 COMMIT = b"Q\x00\x00\x00\x0bCOMMIT\x00"  # a simple-protocol Query message: what psycopg sends
 
 
-class CommitCutter:
+class CommitCutter(DatabaseProxy):
     """A TCP proxy on 127.0.0.1 to PostgreSQL. ``arm()``: the next COMMIT reaches PostgreSQL, its
     answer does not come back — the proxy cuts that connection once PostgreSQL has answered (the
     transaction is committed). With ``then_refuse`` the proxy also refuses every new connection
     until ``heal()``: the database looks down right after the commit."""
 
     def __init__(self, upstream: tuple[str, int]) -> None:
-        self.upstream = upstream
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.1)
-        self.port = int(self.listener.getsockname()[1])
         self.armed = threading.Event()
         self.cut = threading.Event()
         self.refusing = threading.Event()
         self.then_refuse = False
-        self.stopped = threading.Event()
-        self.lock = threading.Lock()
-        self.sockets: set[socket.socket] = set()
-        self.acceptor = threading.Thread(target=self._accept, name="cutter-accept", daemon=True)
-        self.acceptor.start()
+        super().__init__(upstream, "cutter")
 
     def arm(self, *, then_refuse: bool = False) -> None:
         """Drop the answer to the next COMMIT (and refuse connections afterwards)."""
@@ -64,27 +57,16 @@ class CommitCutter:
         """Accept connections again."""
         self.refusing.clear()
 
-    def _accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if self.refusing.is_set():
-                client.close()
-                continue
-            server = socket.create_connection(self.upstream, timeout=10)
-            server.settimeout(None)
-            with self.lock:
-                self.sockets.update((client, server))
-            dropping = threading.Event()
-            for target, args in (
-                (self._to_server, (client, server, dropping)),
-                (self._to_client, (server, client, dropping)),
-            ):
-                threading.Thread(target=target, args=args, daemon=True).start()
+    def _refusing(self) -> bool:
+        return self.refusing.is_set()
+
+    def _connected(self, client: socket.socket, server: socket.socket) -> None:
+        dropping = threading.Event()
+        for target, args in (
+            (self._to_server, (client, server, dropping)),
+            (self._to_client, (server, client, dropping)),
+        ):
+            threading.Thread(target=target, args=args, daemon=True).start()
 
     def _to_server(self, client: socket.socket, server: socket.socket, dropping: Any) -> None:
         try:
@@ -103,9 +85,7 @@ class CommitCutter:
                 if dropping.is_set():  # PostgreSQL has committed and answered: lose the answer
                     if self.then_refuse:  # and every other connection: the database is down
                         self.refusing.set()
-                        with self.lock:
-                            live = list(self.sockets)
-                        self._close(*live)
+                        self.drop_all()
                     self._close(client, server)
                     self.cut.set()
                     return
@@ -113,22 +93,6 @@ class CommitCutter:
         except OSError:
             pass
         self._close(client, server)
-
-    def _close(self, *sockets: socket.socket) -> None:
-        with self.lock:
-            for sock in sockets:
-                self.sockets.discard(sock)
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-
-    def close(self) -> None:
-        self.stopped.set()
-        self.listener.close()
-        self.acceptor.join(10)
-        with self.lock:
-            live = list(self.sockets)
-        self._close(*live)
 
 
 @contextlib.contextmanager
