@@ -298,6 +298,7 @@ class ContestHub:
         """Recent states with the time each became current, oldest first, for delayed
         audiences (see ``_attach_delayed``); kept whether or not anyone listens."""
         self._born = now()  # a state the hub starts with is current since at least now
+        self.longest_delay = 0.0  # the longest delay any audience has asked for (kept: ≤ 600 s)
 
     def _message(
         self, stream: str, *, snapshot: bool, events: list[str], roster: bool = True
@@ -399,6 +400,7 @@ class ContestHub:
             stream.history.clear()
         stream.connections.add(conn)
         if conn.delay:
+            self.longest_delay = max(self.longest_delay, conn.delay)
             self._attach_delayed(conn, stream)
         elif last_seq is not None and last_seq == self.seq:
             pass  # up to date: nothing until the next change (a last_seq from the future —
@@ -430,11 +432,7 @@ class ContestHub:
             timeline.append(Moment(now, seq, state, [*merged, *events]))
         else:
             timeline.append(Moment(now, seq, state, list(events)))
-        audience = self.streams.get("audience")
-        longest = max(
-            [self.audience_delay, *(c.delay for c in audience.connections)] if audience else [0]
-        )
-        longest = max(longest, TIMELINE_KEEP)
+        longest = max(self.audience_delay, self.longest_delay, TIMELINE_KEEP)
         while len(timeline) >= 2 and timeline[1].at <= now - longest:
             timeline.popleft()
 
