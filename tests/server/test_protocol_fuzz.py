@@ -153,9 +153,12 @@ class Session:
         self.probes += 1
         probe = f"probe-{self.probes}"
         seen: list[dict[str, Any]] = []
-        try:
+        with contextlib.suppress(ConnectionClosed):
+            # The server may close before the probe is sent (4029): what it said before closing
+            # is still waiting to be read below, so a failed send must not end the exchange.
             ws.send(frame.payload, text=frame.text)
             ws.send(json.dumps({"type": "time", "id": probe}))
+        try:
             while True:
                 message = self._receive(ws)
                 if message["type"] == "time" and message.get("id") == probe:
