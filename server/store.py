@@ -94,6 +94,8 @@ players = sa.Table(
     sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
     sa.Column("card_hash", sa.String(128), nullable=True),
     sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("join_key", sa.String(64), nullable=True),  # migration 0004
+    sa.UniqueConstraint("contest_id", "join_key", name="uq_players_join_key"),
 )
 
 agents = sa.Table(
@@ -104,6 +106,8 @@ agents = sa.Table(
     sa.Column("venue", sa.String(100), nullable=False),
     sa.Column("teams", sa.Text, nullable=False),
     sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+    sa.Column("revoked_at", sa.BigInteger, nullable=True),  # migration 0004
+    sa.Column("created_at", sa.BigInteger, nullable=True),  # migration 0004
 )
 
 screens = sa.Table(
