@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import logging
 import math
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -41,6 +42,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 JOIN_WINDOW = 60.0  # seconds
 JOIN_FAILURES_PER_ADDRESS = 10  # wrong join codes a minute from one address, for one contest
 JOIN_FAILURES_PER_CONTEST = 60  # wrong join codes a minute for one contest, from everywhere
+JOIN_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")  # a tablet's key for one join attempt
 
 
 def problem(code: str, message: str, status: int) -> JSONResponse:
@@ -284,12 +286,20 @@ class Api:
         generation = data.get("generation")
         if generation is not None and not isinstance(generation, str):
             raise ServiceError("invalid_message", "`generation` must be a text")
+        join_key = data.get("join_key")
+        if join_key is not None and not (
+            isinstance(join_key, str) and JOIN_KEY.fullmatch(join_key)
+        ):
+            raise ServiceError(
+                "invalid_message", "`join_key` must be 16-64 letters, digits, '-' or '_'"
+            )
         try:
             player_id, team_id, token = await self.service.join(
                 contest_id,
                 _text(data, "join_code", limit=32),
                 _text(data, "display_name", limit=40),
                 generation or None,
+                join_key,
             )
         except ServiceError as refused:
             if refused.code == "bad_join_code":

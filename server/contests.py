@@ -419,15 +419,28 @@ class ContestService:
     # --- players and agents ---------------------------------------------------------------------
 
     async def join(
-        self, contest_id: str, join_code: str, display_name: str, generation: str | None
+        self,
+        contest_id: str,
+        join_code: str,
+        display_name: str,
+        generation: str | None,
+        join_key: str | None = None,
     ) -> tuple[str, str, str]:
-        """A player joins with a join code; returns (player id, team id, player token)."""
+        """A player joins with a join code; returns (player id, team id, player token).
+
+        ``join_key`` is the tablet's key for this join attempt: a retry of a join whose answer was
+        lost names the same key and gets the player that attempt made, with a new token (the
+        first one never arrived), instead of a second player (docs/api.md)."""
         runner = await self.ensure(contest_id)
         team_id = await self._db(self.store.team_for_code, contest_id, join_code.strip().upper())
         if team_id is None:
             raise ServiceError("bad_join_code", "this join code is not valid", 403)
         if generation is not None and generation not in GENERATIONS:
             raise ServiceError("invalid_message", f"generation must be one of {GENERATIONS}")
+        if join_key is not None:
+            again = await self._join_again(contest_id, team_id, join_key)
+            if again is not None:
+                return again
         gen: Generation | None = generation  # type: ignore[assignment]
         player_id = f"p-{secrets.token_hex(4)}"
         token = new_secret("pt")
@@ -439,11 +452,38 @@ class ContestService:
             generation,
             hash_secret(token),
             self.clock.now_us(),
+            join_key,
         )
         joined = c.AddPlayer(
             at=0, player_id=player_id, team_id=team_id, display_name=display_name, generation=gen
         )
-        await runner.submit(joined, rows=[row])  # the player and their token: one transaction
+        try:
+            await runner.submit(joined, rows=[row])  # the player and their token: one transaction
+        except DuplicateRow:
+            if join_key is None:
+                raise
+            # the same attempt arrived twice at once, and the other copy made the player
+            again = await self._join_again(contest_id, team_id, join_key)
+            if again is None:
+                raise
+            return again
+        return player_id, team_id, token
+
+    async def _join_again(
+        self, contest_id: str, team_id: str, join_key: str
+    ) -> tuple[str, str, str] | None:
+        """The player an earlier attempt with ``join_key`` made, with a fresh token; None when
+        no attempt with that key made a player."""
+        found = await self._db(self.store.player_for_join_key, contest_id, join_key)
+        if found is None:
+            return None
+        player_id, joined_team = found
+        if joined_team != team_id:
+            raise ServiceError("join_key_taken", "this join key was used to join another team", 409)
+        if player_id not in (await self.ensure(contest_id)).state.players:
+            raise ServiceError("player_removed", "the host removed this player", 403)
+        token = new_secret("pt")
+        await self._db(self.store.replace_player_token, contest_id, player_id, hash_secret(token))
         return player_id, team_id, token
 
     async def player_for_token(self, contest_id: str, token: str | None) -> PlayerIdentity | None:

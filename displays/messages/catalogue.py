@@ -254,6 +254,7 @@ class Messages(TypedDict):
     error_too_many_errors: str
     error_too_many_attempts: str
     error_player_removed: str
+    error_join_key_taken: str
     error_message_too_large: str
     error_unauthorized: str
     error_not_found: str

@@ -236,6 +236,10 @@ MESSAGES: Messages = {
     "error_too_many_errors": "Too many refused messages. Trying again later.",
     "error_too_many_attempts": "Too many wrong join codes. Please wait a minute and try again.",
     "error_player_removed": "The host has removed this player from the contest.",
+    "error_join_key_taken": (
+        "This tablet already joined another team. "
+        "Reload the page and join again."
+    ),
     "error_message_too_large": "That message is too large.",
     "error_unauthorized": "The secret or token is not right.",
     "error_not_found": "Not found.",

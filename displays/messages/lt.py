@@ -240,6 +240,10 @@ MESSAGES: Messages = {
         "Per daug neteisingų prisijungimo kodų. Palaukite minutę ir bandykite dar kartą."
     ),
     "error_player_removed": "Vedėjas pašalino šį žaidėją iš konkurso.",
+    "error_join_key_taken": (
+        "Ši planšetė jau prisijungė prie kitos komandos. "
+        "Perkraukite puslapį ir prisijunkite iš naujo."
+    ),
     "error_message_too_large": "Pranešimas per ilgas.",
     "error_unauthorized": "Slaptasis raktas arba prieigos raktas neteisingas.",
     "error_not_found": "Nerasta.",

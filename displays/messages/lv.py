@@ -238,6 +238,10 @@ MESSAGES: Messages = {
         "Pārāk daudz nepareizu pievienošanās kodu. Lūdzu, pagaidiet minūti un mēģiniet vēlreiz."
     ),
     "error_player_removed": "Vadītājs šo spēlētāju ir izņēmis no konkursa.",
+    "error_join_key_taken": (
+        "Šī planšete jau pievienojās citai komandai. "
+        "Pārlādējiet lapu un pievienojieties vēlreiz."
+    ),
     "error_message_too_large": "Ziņojums ir pārāk garš.",
     "error_unauthorized": "Slepenā atslēga vai žetons nav pareizs.",
     "error_not_found": "Nav atrasts.",

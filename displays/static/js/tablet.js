@@ -1,6 +1,6 @@
 // A team tablet: join with the team's code, then buzz and answer for the team.
 //
-// Joining posts {join_code, display_name, generation} to /api/contests/{id}/join and keeps the
+// Joining posts {join_code, display_name, generation, join_key} to /api/contests/{id}/join and keeps the
 // player token in localStorage (per contest), so a reload or a dropped network resumes play. The
 // code may come in the URL fragment (#code=JEL-4821), which never reaches the server's logs.
 // The buzz button sends the pointerdown's own time on this device's clock
@@ -71,6 +71,27 @@ function showJoin(message) {
   (code.value ? $("[data-join-name]") : code).focus();
 }
 
+// A join whose answer is lost (the Wi-Fi dropped) is retried with the same key, so the server
+// hands back the player it already made instead of a second one (docs/api.md, "Joining").
+const JOIN_ATTEMPT_KEY = `quiz-join-attempt:${config.contest_id}`;
+
+function joinKey(code, name) {
+  let attempt = null;
+  try {
+    attempt = JSON.parse(sessionStorage.getItem(JOIN_ATTEMPT_KEY) || "null");
+  } catch {
+    attempt = null;
+  }
+  if (!attempt || attempt.code !== code || attempt.name !== name) {
+    const random = new Uint8Array(16);
+    crypto.getRandomValues(random);
+    const key = Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("");
+    attempt = { code, name, key };
+    sessionStorage.setItem(JOIN_ATTEMPT_KEY, JSON.stringify(attempt));
+  }
+  return attempt.key;
+}
+
 async function join(event) {
   event.preventDefault();
   const code = $("[data-join-code]").value.trim();
@@ -87,11 +108,12 @@ async function join(event) {
   button.disabled = true;
   setText(button, t("joining"));
   try {
-    const body = { join_code: code, display_name: name };
+    const body = { join_code: code, display_name: name, join_key: joinKey(code, name) };
     if (generation) body.generation = generation;
     const answer = await postJson(`/api/contests/${encodeURIComponent(config.contest_id)}/join`, body);
     player = { ...answer, display_name: name, join_code: code };
     localStorage.setItem(STORAGE_KEY, JSON.stringify(player));
+    sessionStorage.removeItem(JOIN_ATTEMPT_KEY);
     startPlaying();
   } catch (problem) {
     show(error, true);

@@ -1,9 +1,10 @@
 """A player's join key, and agent tokens that the host can revoke.
 
-``players.join_key`` is a random key the tablet makes once per join attempt and sends with it: a join
-that is retried after its answer was lost finds the player it already made (with the same key) and
-gets a fresh token for that player instead of a second player. Nullable: players who joined before
-this revision, and clients that send no key, have none. A key is unique within a contest.
+``players.join_key`` is a random key the tablet makes once per join attempt and sends with it:
+a join that is retried after its answer was lost finds the player it already made (with the same
+key) and gets a fresh token for that player instead of a second player. Nullable: players who
+joined before this revision, and clients that send no key, have none. A key is unique within a
+contest.
 
 ``agents.revoked_at`` (µs since the epoch) marks an agent token the host withdrew: it no longer
 opens a connection, and a connected agent with it is disconnected. ``agents.created_at`` orders
