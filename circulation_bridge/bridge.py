@@ -12,7 +12,8 @@ Failures of the library system are answers, not exceptions: ``library_unreachabl
 ``protocol_error`` come back as results with a ``detail`` for the operator, so that a kiosk can
 say "try again later". What only an operator can fix raises instead: an unknown library name, a
 missing secret, a rejected login (``ConfigurationError``), and a card number or PIN that cannot
-be sent at all (``InvalidInput``).
+be sent at all (``InvalidInput``). A card number or PIN that the library's encoding cannot carry
+is an answer too (``unknown_card``, ``wrong_pin``): no library can hold it.
 
 The clock is an input (``clock``), used only for the SIP2 transaction date.
 """
@@ -30,6 +31,7 @@ from typing import Self
 from circulation_bridge.client import LibraryConnection, OpenStream, open_tcp_stream
 from circulation_bridge.dialogue import PatronVerdict, Reason, check_patron
 from circulation_bridge.errors import ConfigurationError, LibraryUnreachable, ProtocolError
+from circulation_bridge.frames import MAX_FIELD_BYTES, codec_name
 from circulation_bridge.names import display_name
 from circulation_bridge.privacy import card_hash, check_pin, clean_card_number
 from circulation_bridge.settings import SECRET_VARIABLE, BridgeSettings, LibrarySettings
@@ -89,6 +91,24 @@ class LookupResult:
         return document
 
 
+def sendable(library: LibrarySettings, text: str) -> bool:
+    """Whether ``text`` fits in one SIP2 field in the library's encoding (no character it lacks,
+    at most 255 bytes). A card number or PIN that does not cannot be the library's: it is
+    answered ``unknown_card`` or ``wrong_pin`` without asking (nothing half-sent)."""
+    try:
+        encoded = text.encode(codec_name(library.encoding))
+    except UnicodeEncodeError:
+        return False
+    return len(encoded) <= MAX_FIELD_BYTES
+
+
+def _unsendable(what: str, library: LibrarySettings) -> str:
+    return (
+        f"the {what} holds a character the library's encoding ({library.encoding}) cannot "
+        f"carry, or is longer than {MAX_FIELD_BYTES} bytes in it"
+    )
+
+
 class CirculationBridge:
     """Checks library cards against the configured libraries' circulation systems."""
 
@@ -143,6 +163,16 @@ class CirculationBridge:
         if pin is not None:
             check_pin(pin)
         hashed = card_hash(secret, library.institution_id, card)
+        if not sendable(library, card):
+            verdict = PatronVerdict(valid=False, reason=Reason.UNKNOWN_CARD)
+            log.info(
+                "card check at %s: card number not sendable in %s", library.name, library.encoding
+            )
+            return self._result(library, hashed, verdict, _unsendable("card number", library))
+        if library.pin_required and pin and not sendable(library, pin):
+            verdict = PatronVerdict(valid=False, reason=Reason.WRONG_PIN)
+            log.info("card check at %s: PIN not sendable in %s", library.name, library.encoding)
+            return self._result(library, hashed, verdict, _unsendable("PIN", library))
         if library.pin_required and not pin:
             verdict = PatronVerdict(valid=False, reason=Reason.WRONG_PIN)
             result = self._result(library, hashed, verdict, "this library requires a PIN")

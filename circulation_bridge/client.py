@@ -24,6 +24,8 @@ What it handles below the message level, so that the dialogues never see it:
   connection dropped after any timeout or error, no answer to an earlier request can turn up.
 * **Anything outside the protocol** (garbage, a message we did not ask for, a line too long)
   closes the connection and raises a ``ProtocolError``.
+* **Another institution.** A 98 whose institution id (AO) differs from the configured one is
+  logged as a warning: the configured id is part of every card hash.
 
 Logging: which library, which command, what happened. Never a card number, PIN, password, name
 or byte of a message.
@@ -101,6 +103,7 @@ class LibraryConnection:
         self._sequence = -1
         self.status: ACSStatus | None = None  # the 98 of the current session
         self.logins = 0  # how many times we logged in (reconnects show here)
+        self.reported_institution: str | None = None  # AO of the last 98, when it had one
 
     @property
     def is_open(self) -> bool:
@@ -154,7 +157,28 @@ class LibraryConnection:
             ) from None
         self.logins += 1
         log.info("logged in to library %s", self.library.name)
+        self._check_institution(self.status)
         return self.status
+
+    def _check_institution(self, status: ACSStatus) -> None:
+        """Warn when the library's 98 names another institution (AO) than the configured one.
+
+        The configured ``institution_id`` is sent in every 23 and is part of every card hash: a
+        wrong one makes cards ``unknown_card`` at some systems and, once corrected, changes every
+        stored card hash (returning players are no longer recognised). Warned once per value.
+        """
+        reported = (status.institution_id or "").strip()
+        configured = self.library.institution_id
+        if reported and reported != configured and reported != self.reported_institution:
+            log.warning(
+                "library %s reports institution id %r in its status answer (98 AO), not the "
+                "configured %r: check institution_id in QUIZ_LIBRARIES (it is part of every "
+                "card hash, so correct it before players register)",
+                self.library.name,
+                reported,
+                configured,
+            )
+        self.reported_institution = reported or None
 
     async def _connect(self) -> None:
         library = self.library

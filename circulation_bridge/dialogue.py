@@ -8,7 +8,7 @@ A card check is a short conversation with the library system::
     99 SC Status           -> 98
     23 Patron Status       -> 24   once per card (``check_patron``)
     63 Patron Information  -> 64   only if a configured patron field is one 24 lacks
-    35 End Patron Session  -> 36
+    35 End Patron Session  -> 36   (without the PIN: AD is optional there, and systems log 35)
 
 Like httpx's ``Auth.auth_flow``, each part is a generator that *yields* a typed request and is
 *sent* the typed response; its return value is the outcome. The generators know nothing of
@@ -153,7 +153,12 @@ def check_patron(
         info = _expect((yield info_request), PatronInformationResponse, info_request)
         verdict = judge(library, info)
     if status.supports("35"):
-        end = EndPatronSessionRequest(transaction_date=transaction_date, **common)
+        end = EndPatronSessionRequest(  # without the PIN: AD is optional in 35
+            transaction_date=transaction_date,
+            institution_id=library.institution_id,
+            patron_identifier=card,
+            terminal_password=library.terminal_password,
+        )
         _expect((yield end), EndSessionResponse, end)
     return verdict
 

@@ -170,24 +170,28 @@ class PatronInformationRequest:
 
 @dataclass(frozen=True)
 class EndPatronSessionRequest:
-    """35 End Patron Session: the bridge is done with this patron."""
+    """35 End Patron Session: the bridge is done with this patron.
+
+    The patron password (AD) is optional in 35 (SIP2 2.00) and this message has no field for it:
+    the PIN was checked by 23 or 63 already, and library systems log the fields of 35.
+    """
 
     command: ClassVar[str] = "35"
     transaction_date: str
     institution_id: str
     patron_identifier: str = dataclasses.field(repr=False)
     terminal_password: str = dataclasses.field(default="", repr=False)
-    patron_password: str = dataclasses.field(default="", repr=False)
 
     def fixed_part(self) -> str:
         return self.transaction_date
 
     def field_list(self) -> Fields:
+        # AO and AA are required in 35; AC and AD are optional: AC is kept for systems that
+        # want the terminal password on every message, AD (the PIN) is never sent here.
         return (
             ("AO", self.institution_id),
             ("AA", self.patron_identifier),
             ("AC", self.terminal_password),
-            ("AD", self.patron_password),
         )
 
 

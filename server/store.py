@@ -163,6 +163,7 @@ class PlayerRow:
     generation: str | None
     token_hash: str
     created_at: int
+    join_key: str | None = None  # the tablet's key for this join attempt (a retry finds it)
 
 
 SetupRow = TeamRow | PlayerRow
@@ -400,6 +401,25 @@ class Store:
             row = db.execute(query).first()
         return (row.player_id, row.team_id) if row else None
 
+    def player_for_join_key(self, contest_id: str, join_key: str) -> tuple[str, str] | None:
+        """(player id, team id) of the player a join attempt with ``join_key`` made."""
+        query = sa.select(players.c.player_id, players.c.team_id).where(
+            players.c.contest_id == contest_id, players.c.join_key == join_key
+        )
+        with self.engine.connect() as db:
+            row = db.execute(query).first()
+        return (row.player_id, row.team_id) if row else None
+
+    def replace_player_token(self, contest_id: str, player_id: str, token_hash: str) -> None:
+        """Give a player a new token (the old one stops working)."""
+        query = (
+            players.update()
+            .where(players.c.contest_id == contest_id, players.c.player_id == player_id)
+            .values(token_hash=token_hash)
+        )
+        with self.engine.begin() as db:
+            db.execute(query)
+
     def add_agent(
         self, contest_id: str, agent_id: str, venue: str, team_ids: str, token_hash: str
     ) -> None:
@@ -458,7 +478,7 @@ def _insert_setup_row(db: sa.Connection, row: SetupRow) -> None:
 def _row_name(row: SetupRow) -> str:
     if isinstance(row, TeamRow):
         return f"team {row.team_id!r} or join code {row.join_code!r}"
-    return f"player {row.player_id!r}"
+    return f"player {row.player_id!r} or join key"
 
 
 CHECKPOINT_EVERY = 200

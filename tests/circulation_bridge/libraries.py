@@ -142,11 +142,15 @@ class Pysip2Library:
     with_patron_status: bool = True  # False: BX says 23 is unsupported
     received: list[str] = dataclasses.field(default_factory=list)
     logins: int = 0
+    institution_id: str = INSTITUTION  # what its 98 says (AO)
+    library_name: str = "Jelgavas pilsētas bibliotēka"  # what its 98 says (AM)
+    end_session_pins: list[str | None] = dataclasses.field(default_factory=list)  # AD of each 35
+    delay: float = 0.0  # seconds before answering 23 or 63 (a slow library)
 
     def build(self) -> pysip2.SIP2Server:
         app = pysip2.SIP2Server(
-            institution_id=INSTITUTION,
-            library_name="Jelgavas pilsētas bibliotēka",
+            institution_id=self.institution_id,
+            library_name=self.library_name,
             encoding=ENCODINGS[self.encoding],
             login_required=True,
         )
@@ -163,16 +167,19 @@ class Pysip2Library:
             @app.route(pysip2.PATRON_STATUS)
             async def status(req: pysip2.PatronStatusRequest, ctx: Any) -> Any:
                 self.received.append("23")
+                await asyncio.sleep(self.delay)
                 return patron_status(req, PATRONS)
 
         @app.route(pysip2.PATRON_INFORMATION)
         async def information(req: pysip2.PatronInformationRequest, ctx: Any) -> Any:
             self.received.append("63")
+            await asyncio.sleep(self.delay)
             return patron_information(req, PATRONS)
 
         @app.route(pysip2.END_PATRON_SESSION)
         async def end(req: pysip2.EndPatronSessionRequest, ctx: Any) -> Any:
             self.received.append("35")
+            self.end_session_pins.append(req.patron_password)
             return pysip2.EndSessionResponse(
                 end_session="Y",
                 transaction_date=_now_18(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -178,3 +179,72 @@ async def test_without_pin_required_the_pin_is_not_needed(
     async with bridge_for(port, pin_required=False) as bridge:
         result = await bridge.lookup("Jelgava", GIRTS)
     assert result.valid
+
+
+async def test_end_patron_session_does_not_carry_the_pin(
+    pysip2_library: tuple[Pysip2Library, int],
+) -> None:
+    library, port = pysip2_library
+    async with bridge_for(port) as bridge:
+        result = await bridge.lookup("Jelgava", GIRTS, PINS[GIRTS])
+    assert result.valid
+    assert library.received == ["93", "23", "35"]
+    assert library.end_session_pins == [None]  # AD left out of 35: the PIN went only with 23
+
+
+async def test_another_institution_in_the_status_answer_is_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    library = Pysip2Library(institution_id="JELGAVA-CENTRALA")
+    caplog.set_level(logging.DEBUG)
+    async with library.serve() as port, bridge_for(port) as bridge:
+        first = await bridge.lookup("Jelgava", GIRTS, PINS[GIRTS])
+        await bridge.lookup("Jelgava", RUTA, PINS[RUTA])
+    assert first.valid  # the check still works; the operator is told
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, warnings  # once per value, not once per card
+    assert "'JELGAVA-CENTRALA'" in warnings[0] and "'JELGAVA'" in warnings[0]
+    assert "institution_id" in warnings[0]
+
+
+async def test_the_configured_institution_gives_no_warning(
+    pysip2_library: tuple[Pysip2Library, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    _, port = pysip2_library
+    caplog.set_level(logging.DEBUG)
+    async with bridge_for(port) as bridge:
+        await bridge.lookup("Jelgava", GIRTS, PINS[GIRTS])
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize(
+    ("card", "pin", "reason", "what"),
+    [
+        (GIRTS, "ķ90517", Reason.WRONG_PIN, "PIN"),  # cp850 has no ķ
+        ("2100ĢĢ77346", "905172", Reason.UNKNOWN_CARD, "card number"),
+        (GIRTS, "€" * 60, Reason.WRONG_PIN, "PIN"),  # no € in cp850
+    ],
+)
+async def test_a_card_or_pin_the_encoding_cannot_carry_is_an_answer(
+    card: str, pin: str, reason: Reason, what: str
+) -> None:
+    library = Pysip2Library(encoding="cp850", library_name="Jelgava")
+    async with library.serve() as port, bridge_for(port, encoding="cp850") as bridge:
+        result = await bridge.lookup("Jelgava", card, pin)
+        after = await bridge.lookup("Jelgava", UNKNOWN, "000000")  # the bridge still works
+    assert not result.valid and result.reason is reason
+    assert result.detail is not None and what in result.detail and "cp850" in result.detail
+    assert pin not in result.detail and card not in result.detail
+    assert after.reason is Reason.UNKNOWN_CARD
+    assert library.received == ["93", "23", "35"]  # nothing was sent for the unsendable one
+
+
+async def test_long_multibyte_pins_that_fit_one_field_are_asked_about(
+    pysip2_library: tuple[Pysip2Library, int],
+) -> None:
+    library, port = pysip2_library
+    async with bridge_for(port) as bridge:
+        short = await bridge.lookup("Jelgava", GIRTS, "ķ" * 64)  # 128 bytes in UTF-8
+        long = await bridge.lookup("Jelgava", GIRTS, "€" * 64)  # 192 bytes: still one field
+    assert short.reason is Reason.WRONG_PIN and long.reason is Reason.WRONG_PIN  # the library said
+    assert library.received.count("23") == 2
