@@ -11,8 +11,9 @@ The server's runner calls, for each command in its queue::
 
 ``decide`` checks every rule before it builds an event, computes every decision (photo finishes,
 verdicts, points) into the events, and folds them with ``game.state.apply`` so the caller gets
-the new state too. Time is ``command.at``; the only randomness is ``seeded_draw`` over the
-contest seed. Nothing here reads a clock, draws a random number or performs I/O.
+the new state too. Time is ``command.at``; the only randomness is ``seeded_draw`` (tie-breaks)
+and ``game.shuffling`` (option order) over the contest seed. Nothing here reads a clock, draws a
+random number or performs I/O.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from game.model import BuzzerRules, Player, Round, Team, check_id
 from game.phases import FINAL_PHASES, Transition, can
 from game.questions import validate_answer
 from game.scoring import automatic_verdicts, closest_wins, points_for_team
+from game.shuffling import display_order
 from game.state import ContestState, QuestionState, Timer, apply_all, pending_timers
 
 MAX_REASON = 200
@@ -258,11 +260,14 @@ def _round_to_move_in(state: ContestState) -> Round:
 
 def _show(state: ContestState, at: int, round_: Round, index: int) -> ev.QuestionShown:
     assert state.round_index is not None
+    question = round_.questions[index]
     deadline = None
     if round_.kind != "buzzer":
-        deadline = at + round_.time_limit_us(round_.questions[index])
+        deadline = at + round_.time_limit_us(question)
+    # Rule (docs/game-rules.md, "Option order"): the order is drawn once, here, and logged.
+    order = display_order(question, state.seed) if round_.shuffles else None
     return ev.QuestionShown(
-        at=at, round_index=state.round_index, question_index=index, deadline=deadline
+        at=at, round_index=state.round_index, question_index=index, deadline=deadline, order=order
     )
 
 

@@ -101,11 +101,17 @@ class RoundStarted(_Event, frozen=True, kw_only=True, tag="round_started"):
 
 
 class QuestionShown(_Event, frozen=True, kw_only=True, tag="question_shown"):
-    """A question appears. All-play and estimation questions take answers until ``deadline``."""
+    """A question appears. All-play and estimation questions take answers until ``deadline``.
+
+    ``order`` lists the option (or item) ids in the order every screen shows them
+    (``game.shuffling``); ``None`` — also in logs written before shuffling — shows them as
+    written.
+    """
 
     round_index: int
     question_index: int
     deadline: int | None
+    order: tuple[str, ...] | None = None
 
 
 class QuestionClosed(_Event, frozen=True, kw_only=True, tag="question_closed"):

@@ -79,6 +79,8 @@ class BuzzerRules(msgspec.Struct, frozen=True, kw_only=True, tag="buzzer", tag_f
         tie_resolution_us: presses closer than this are a tie, broken by a recorded seeded draw.
         answer_time_ms: how long the winning team has to answer.
         buzz_time_ms: how long the buzzers stay open without a press before the question ends.
+        shuffle: show the options of choice and ordering questions in the contest's shuffled
+            order (``game.shuffling``); false keeps every question's written order.
     """
 
     points: int = 10
@@ -89,6 +91,7 @@ class BuzzerRules(msgspec.Struct, frozen=True, kw_only=True, tag="buzzer", tag_f
     tie_resolution_us: int = 1000
     answer_time_ms: int = 10_000
     buzz_time_ms: int = 20_000
+    shuffle: bool = True
 
     def check(self) -> None:
         """Raise ``InvalidSetup`` when a value is out of range."""
@@ -111,11 +114,13 @@ class AllPlayRules(msgspec.Struct, frozen=True, kw_only=True, tag="all_play", ta
         time_limit_s: seconds to answer (a question's own ``time_limit`` wins).
         speed_bonus: extra points for the fastest correct answers, scaled by the share of the
             time left when the counted answer was given; 0 turns the bonus off (the default).
+        shuffle: as for ``BuzzerRules``.
     """
 
     points: int = 10
     time_limit_s: int = 30
     speed_bonus: int = 0
+    shuffle: bool = True
 
     def check(self) -> None:
         """Raise ``InvalidSetup`` when a value is out of range."""
@@ -208,6 +213,12 @@ class Round(msgspec.Struct, frozen=True, kw_only=True):
                     f"question {question.id!r}: an estimation round takes only numeric "
                     "and estimation questions"
                 )
+
+    @property
+    def shuffles(self) -> bool:
+        """Whether the round shows options in the contest's shuffled order (estimation rounds
+        have no options to shuffle)."""
+        return not isinstance(self.rules, EstimationRules) and self.rules.shuffle
 
     def points_for(self, question: Question) -> int:
         """Points for a correct answer to ``question`` in this round."""

@@ -77,6 +77,7 @@ class _QuestionBase(msgspec.Struct, frozen=True, kw_only=True, tag_field="type")
         topic: the pack's topic (physics, biology …), carried for statistics.
         difficulty: 1 (easy) to 3 (hard), carried for statistics.
         source: where the fact comes from, carried for the host.
+        kids: suitable for the youngest players, carried for choosing questions.
     """
 
     id: str
@@ -88,26 +89,41 @@ class _QuestionBase(msgspec.Struct, frozen=True, kw_only=True, tag_field="type")
     topic: str | None = None
     difficulty: int | None = None
     source: str | None = None
+    kids: bool = False
 
 
 class SingleChoice(_QuestionBase, frozen=True, kw_only=True, tag="single_choice"):
-    """Exactly one option is correct."""
+    """Exactly one option is correct.
+
+    ``shuffle`` lets the engine show the options in a per-contest shuffled order
+    (``game.shuffling``); ``fixed_options`` (an ``IdSet``) keep their written position meanwhile
+    ("All of the above" written last stays last).
+    """
 
     options: tuple[Option, ...]
     correct: str
+    shuffle: bool = True
+    fixed_options: IdSet = ()
+
+    def __post_init__(self) -> None:
+        msgspec.structs.force_setattr(self, "fixed_options", id_set(self.fixed_options))
 
 
 class MultipleChoice(_QuestionBase, frozen=True, kw_only=True, tag="multiple_choice"):
     """Several options may be correct; an answer counts only when it names exactly those.
 
-    ``correct`` is kept as an ``IdSet`` whatever order it is given or decoded in.
+    ``correct`` and ``fixed_options`` are kept as ``IdSet``s whatever order they are given or
+    decoded in; ``shuffle`` and ``fixed_options`` work as for ``SingleChoice``.
     """
 
     options: tuple[Option, ...]
     correct: IdSet
+    shuffle: bool = True
+    fixed_options: IdSet = ()
 
     def __post_init__(self) -> None:
         msgspec.structs.force_setattr(self, "correct", id_set(self.correct))
+        msgspec.structs.force_setattr(self, "fixed_options", id_set(self.fixed_options))
 
 
 class TrueFalse(_QuestionBase, frozen=True, kw_only=True, tag="true_false"):
@@ -125,10 +141,15 @@ class Numeric(_QuestionBase, frozen=True, kw_only=True, tag="numeric"):
 
 
 class Ordering(_QuestionBase, frozen=True, kw_only=True, tag="ordering"):
-    """Put the items in order; ``correct`` lists every item id in the right order."""
+    """Put the items in order; ``correct`` lists every item id in the right order.
+
+    ``shuffle`` lets the engine show the items in a per-contest shuffled order that is never the
+    correct one (``game.shuffling``).
+    """
 
     items: tuple[Option, ...]
     correct: tuple[str, ...]
+    shuffle: bool = True
 
 
 class OpenText(_QuestionBase, frozen=True, kw_only=True, tag="open_text"):
@@ -258,6 +279,8 @@ def validate_question(question: Question) -> None:
         correct = (question.correct,) if isinstance(question, SingleChoice) else question.correct
         if not correct or not set(correct) <= set(ids):
             raise InvalidSetup(f"question {question.id!r}: the correct answer is not an option")
+        if not set(question.fixed_options) <= set(ids):
+            raise InvalidSetup(f"question {question.id!r}: a fixed option is not an option")
     elif isinstance(question, Ordering):
         ids = [o.id for o in question.items]
         if len(ids) < 2 or len(set(ids)) != len(ids) or sorted(ids) != sorted(question.correct):
@@ -373,8 +396,20 @@ def correct_answer(question: Question) -> dict[str, object]:
     }
 
 
-def public_question(question: Question) -> dict[str, object]:
-    """A question as every audience may see it before the reveal: no answer, no source."""
+def _in_order(choices: tuple[Option, ...], order: tuple[str, ...] | None) -> list[Option]:
+    """``choices`` in the displayed ``order`` (their ids), or as written when there is none."""
+    if order is None:
+        return list(choices)
+    by_id = {o.id: o for o in choices}
+    return [by_id[i] for i in order]
+
+
+def public_question(question: Question, order: tuple[str, ...] | None = None) -> dict[str, object]:
+    """A question as every audience may see it before the reveal: no answer, no source.
+
+    ``order`` lists the option (or item) ids in the order the contest shows them
+    (``game.shuffling``); ``None`` shows them as written.
+    """
     shown: dict[str, object] = {
         "id": question.id,
         "type": type_tag(question),
@@ -383,9 +418,13 @@ def public_question(question: Question) -> dict[str, object]:
         "media": msgspec.to_builtins(question.media) if question.media else None,
     }
     if isinstance(question, SingleChoice | MultipleChoice):
-        shown["options"] = [{"id": o.id, "text": dict(o.text)} for o in question.options]
+        shown["options"] = [
+            {"id": o.id, "text": dict(o.text)} for o in _in_order(question.options, order)
+        ]
     elif isinstance(question, Ordering):
-        shown["items"] = [{"id": o.id, "text": dict(o.text)} for o in question.items]
+        shown["items"] = [
+            {"id": o.id, "text": dict(o.text)} for o in _in_order(question.items, order)
+        ]
     elif isinstance(question, Numeric | Estimation):
         shown["unit"] = dict(question.unit)
     return shown

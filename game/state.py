@@ -87,6 +87,7 @@ class QuestionState(msgspec.Struct, frozen=True, kw_only=True):
     question: Question
     phase: str
     shown_at: int
+    order: tuple[str, ...] | None = None  # options/items as shown (game.shuffling); None: written
     deadline: int | None = None  # all-play / estimation: answers lock at this time
     opens_at: int | None = None  # buzzer: when the buzzers open
     closes_at: int | None = None  # buzzer: the question ends if nobody presses by then
@@ -252,6 +253,7 @@ def _question_shown(state: ContestState, e: QuestionShown) -> ContestState:
         question=round_.questions[e.question_index],
         phase="shown" if round_.kind == "buzzer" else "answers_open",
         shown_at=e.at,
+        order=e.order,
         deadline=e.deadline,
     )
     return replace(state, question=q, shown_questions=state.shown_questions | {e.question_index})

@@ -115,7 +115,7 @@ def _public_question(state: ContestState, q: QuestionState) -> View:
         "answered_teams": sorted(q.answers) if q.kind != "buzzer" else [],
         "buzz": msgspec.to_builtins(last_photo) if last_photo else None,
         "judged": {t: v for t, v in q.verdicts.items()} if q.kind == "buzzer" else {},
-        "question": public_question(q.question),
+        "question": public_question(q.question, q.order),
         "answer": None,
         "explanation": None,
         "results": None,

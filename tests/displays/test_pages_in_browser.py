@@ -81,7 +81,14 @@ def test_screen_shows_the_question_its_options_and_image_in_its_language(
     expect()(page.locator("[data-question-text]")).to_have_text(question.text["lt"])
     options = page.locator("[data-options] li")
     expect()(options).to_have_count(len(question.options))
-    expect()(options.first).to_contain_text(question.options[0].text["lt"])
+    # The options come in the order the view gives (the contest's shuffle, docs/game-rules.md
+    # "Option order"), and the letters A, B, C … are positions on the screen.
+    assert scene.state.question is not None
+    shown = scene.state.question.order or tuple(o.id for o in question.options)
+    texts = {o.id: o.text["lt"] for o in question.options}
+    for position, option_id in enumerate(shown):
+        expect()(options.nth(position)).to_contain_text(texts[option_id])
+        expect()(options.nth(position).locator(".letter")).to_have_text("ABCDEF"[position])
     image = page.locator("[data-media-img]")
     expect()(image).to_have_attribute("src", "/media/baltic-science/media/astr-007.svg")
     assert image.get_attribute("alt") == question.media.alt["lt"]  # type: ignore[union-attr]
@@ -224,7 +231,9 @@ def test_tablet_answers_every_kind_of_question(browser: Any, scene: Scene) -> No
     screenshot(page, "tablet-choices-en")
     page.click("[data-answer-form] [data-send]")
     wait_for(lambda: server.sent_by("player", "answer"), page, "the choices answer")
-    chosen = {multiple.options[0].id, multiple.options[2].id}
+    assert scene.state.question is not None
+    shown = scene.state.question.order or tuple(o.id for o in multiple.options)
+    chosen = {shown[0], shown[2]}  # the first and third options on the screen, by their ids
     answer = server.sent_by("player", "answer")[-1]["answer"]
     assert answer["kind"] == "choices" and set(answer["options"]) == chosen
 
@@ -233,7 +242,9 @@ def test_tablet_answers_every_kind_of_question(browser: Any, scene: Scene) -> No
     server.push(["question_shown"])
     items = page.locator("[data-order-list] li")
     expect()(items).to_have_count(len(ordering.items))
-    ids = [item.id for item in ordering.items]
+    assert scene.state.question is not None
+    ids = list(scene.state.question.order or (item.id for item in ordering.items))  # as shown
+    expect()(items.first).to_have_attribute("data-item", ids[0])
     last = page.locator(f"[data-order-list] li[data-item='{ids[-1]}']")
     for _ in range(len(ordering.items) - 1):
         last.locator("[data-up]").click()

@@ -363,10 +363,17 @@ def test_a_whole_contest_in_the_browser(server: QuizServer) -> None:
         command(host, "reveal")  # revealing locks the answers first
 
         command(host, "next_question")
-        mercury = siauliai.locator("[data-order-list] li[data-item='mercury']")
-        expect()(mercury).to_be_visible()
-        mercury.locator("[data-up]").click()
-        mercury.locator("[data-up]").click()
+        items = siauliai.locator("[data-order-list] li")
+        expect()(items).to_have_count(len(PLANETS.items))
+        # The items come shuffled (docs/game-rules.md, "Option order"), never in the right
+        # order: move each into place with the arrow buttons, as a player would.
+        shown = items.evaluate_all("els => els.map((el) => el.dataset.item)")
+        assert sorted(shown) == sorted(PLANETS.correct) and shown != list(PLANETS.correct)
+        for target, item_id in enumerate(PLANETS.correct):
+            current = items.evaluate_all("els => els.map((el) => el.dataset.item)").index(item_id)
+            for _ in range(current - target):
+                siauliai.locator(f"[data-order-list] li[data-item='{item_id}'] [data-up]").click()
+        expect()(items.first).to_have_attribute("data-item", PLANETS.correct[0])
         screenshot(siauliai, "e2e-tablet-order-lt")
         siauliai.click("[data-answer-form] [data-send]")
         wait_for_host_answer(host, "siauliai")
