@@ -41,7 +41,11 @@ const client = new ContestClient({
     draw(message.events || []);
   },
   onStatus: statusReporter(),
-  onError: toastError,
+  // a missing or wrong screen token is said once, by the close (4001 → conn_screen_link), not
+  // also by the generic "unauthorized" error the server sends before it
+  onError: (error) => {
+    if (error.code !== "unauthorized") toastError(error);
+  },
 });
 
 function draw(events) {
