@@ -155,11 +155,14 @@ class Ordering(_QuestionBase, frozen=True, kw_only=True, tag="ordering"):
 class OpenText(_QuestionBase, frozen=True, kw_only=True, tag="open_text"):
     """A free answer. ``accepted`` lists, per language, answers that count as correct.
 
-    Matching ignores case, surrounding white space and punctuation; anything else is judged by
-    the host. The first accepted answer of a language is the one shown at the reveal.
+    Matching ignores case, white space and punctuation, and — unless ``strict_diacritics`` — the
+    diacritics of accepted answers in languages where a team may type without them
+    (``DIACRITICS_OPTIONAL``: "Venera" matches "Venēra"); anything else is judged by the host. The
+    first accepted answer of a language is the one shown at the reveal.
     """
 
     accepted: dict[str, tuple[str, ...]]
+    strict_diacritics: bool = False
 
 
 class Estimation(_QuestionBase, frozen=True, kw_only=True, tag="estimation"):
@@ -327,14 +330,46 @@ def validate_answer(question: Question, answer: Answer) -> None:
             raise InvalidAnswer(f"the answer is longer than {MAX_TEXT_ANSWER} characters")
 
 
+DIACRITICS_OPTIONAL = frozenset({"lv", "lt", "en"})
+"""Languages whose accepted answers also match when typed without diacritics (docs/game-rules.md,
+"Question types"): Latvian ā č ē ģ ī ķ ļ ņ š ū ž, Lithuanian ą č ę ė į š ų ū ž and English words
+all decompose into a base letter and a mark, and people often type without the marks. Other
+languages match only as written."""
+
+
 def normalize_text(text: str) -> str:
     """Fold an open-text answer for matching: NFC, case-folded, punctuation and spacing removed.
 
-    Diacritics are kept: in Latvian and Lithuanian they change the word (``kazas`` ≠ ``kāzas``).
+    Diacritics are kept here: ``strip_diacritics`` removes them where a question allows it.
     """
     text = unicodedata.normalize("NFC", text).casefold()
     kept = [c if c.isalnum() else " " for c in text]
     return " ".join("".join(kept).split())
+
+
+def strip_diacritics(text: str) -> str:
+    """``text`` without its combining marks: ``šķērslis`` → ``skerslis``, ``ąžuolas`` →
+    ``azuolas`` (canonical decomposition, marks dropped, recomposed)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare)
+
+
+def text_matches(question: OpenText, text: str) -> bool:
+    """Whether ``text`` matches an accepted answer of ``question`` (see ``OpenText``)."""
+    given = normalize_text(text)
+    accepted = [
+        (lang, normalize_text(a)) for lang, texts in question.accepted.items() for a in texts
+    ]
+    if any(given == wanted for _, wanted in accepted):
+        return True
+    if question.strict_diacritics:
+        return False
+    # Rule (docs/game-rules.md, "Question types"): missing diacritics are forgiven.
+    bare = strip_diacritics(given)
+    return any(
+        bare == strip_diacritics(wanted) for lang, wanted in accepted if lang in DIACRITICS_OPTIONAL
+    )
 
 
 def check_answer(question: Question, answer: Answer) -> Verdict:
@@ -357,10 +392,7 @@ def check_answer(question: Question, answer: Answer) -> Verdict:
         ok = answer.order == question.correct
     else:
         assert isinstance(answer, TextAnswer)
-        wanted = {normalize_text(a) for texts in question.accepted.values() for a in texts}
-        if normalize_text(answer.text) in wanted:
-            return Verdict.CORRECT
-        return Verdict.PENDING
+        return Verdict.CORRECT if text_matches(question, answer.text) else Verdict.PENDING
     return Verdict.CORRECT if ok else Verdict.WRONG
 
 

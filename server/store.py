@@ -179,6 +179,17 @@ class Loaded:
 
 
 @dataclass(frozen=True)
+class AgentRow:
+    """A venue agent as the host sees it (its token only as a hash, never here)."""
+
+    agent_id: str
+    venue: str
+    teams: tuple[str, ...]
+    created_at: int | None  # µs of server time; None for agents made before migration 0004
+    revoked_at: int | None  # µs of server time; None while the token works
+
+
+@dataclass(frozen=True)
 class ContestRow:
     contest_id: str
     title: str
@@ -421,9 +432,15 @@ class Store:
             db.execute(query)
 
     def add_agent(
-        self, contest_id: str, agent_id: str, venue: str, team_ids: str, token_hash: str
+        self,
+        contest_id: str,
+        agent_id: str,
+        venue: str,
+        team_ids: str,
+        token_hash: str,
+        created_at: int | None = None,
     ) -> None:
-        """Record a venue agent and the hash of its token."""
+        """Record a venue agent and the hash of its token (``created_at``: µs of server time)."""
         with self.engine.begin() as db:
             db.execute(
                 agents.insert().values(
@@ -432,17 +449,60 @@ class Store:
                     venue=venue,
                     teams=team_ids,
                     token_hash=token_hash,
+                    created_at=created_at,
                 )
             )
 
-    def agent_for_token(self, contest_id: str, token_hash: str) -> tuple[str, str, str] | None:
-        """(agent id, venue, comma-separated team ids) of a token's hash."""
-        query = sa.select(agents.c.agent_id, agents.c.venue, agents.c.teams).where(
+    def agent_for_token(self, contest_id: str, token_hash: str) -> AgentRow | None:
+        """The agent a token's hash belongs to, revoked or not (the caller refuses a revoked
+        one with its own reason)."""
+        query = sa.select(*_AGENT_COLUMNS).where(
             agents.c.contest_id == contest_id, agents.c.token_hash == token_hash
         )
         with self.engine.connect() as db:
             row = db.execute(query).first()
-        return (row.agent_id, row.venue, row.teams) if row else None
+        return _agent_row(row) if row else None
+
+    def agents(self, contest_id: str) -> list[AgentRow]:
+        """Every agent of a contest, revoked ones too, oldest first."""
+        query = (
+            sa.select(*_AGENT_COLUMNS)
+            .where(agents.c.contest_id == contest_id)
+            .order_by(agents.c.created_at, agents.c.agent_id)
+        )
+        with self.engine.connect() as db:
+            return [_agent_row(row) for row in db.execute(query)]
+
+    def agent(self, contest_id: str, agent_id: str) -> AgentRow | None:
+        """One agent of a contest."""
+        query = sa.select(*_AGENT_COLUMNS).where(
+            agents.c.contest_id == contest_id, agents.c.agent_id == agent_id
+        )
+        with self.engine.connect() as db:
+            row = db.execute(query).first()
+        return _agent_row(row) if row else None
+
+    def revoke_agent(self, contest_id: str, agent_id: str, at: int) -> AgentRow | None:
+        """Withdraw an agent's token at ``at`` (µs); revoking again keeps the first time.
+        ``None`` when the contest has no such agent."""
+        with self.engine.begin() as db:
+            db.execute(
+                agents.update()
+                .where(agents.c.contest_id == contest_id, agents.c.agent_id == agent_id)
+                .where(agents.c.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )
+        return self.agent(contest_id, agent_id)
+
+    def rename_agent(self, contest_id: str, agent_id: str, venue: str) -> AgentRow | None:
+        """Give an agent another name (its venue label); ``None`` when there is no such agent."""
+        with self.engine.begin() as db:
+            db.execute(
+                agents.update()
+                .where(agents.c.contest_id == contest_id, agents.c.agent_id == agent_id)
+                .values(venue=venue)
+            )
+        return self.agent(contest_id, agent_id)
 
     def add_screen(self, contest_id: str, screen_id: str, venue: str, token_hash: str) -> None:
         """Record a venue screen and the hash of its token."""
@@ -461,6 +521,20 @@ class Store:
         with self.engine.connect() as db:
             row = db.execute(query).first()
         return (row.screen_id, row.venue) if row else None
+
+
+_AGENT_COLUMNS = (
+    agents.c.agent_id,
+    agents.c.venue,
+    agents.c.teams,
+    agents.c.created_at,
+    agents.c.revoked_at,
+)
+
+
+def _agent_row(row: Any) -> AgentRow:
+    teams = tuple(t for t in row.teams.split(",") if t)
+    return AgentRow(row.agent_id, row.venue, teams, row.created_at, row.revoked_at)
 
 
 def _stored(row: sa.Row[Any]) -> StoredEvent:

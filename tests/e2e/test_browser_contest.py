@@ -144,7 +144,7 @@ OXYGEN = OpenText(
 #   all-play MAMMALS Jelgava, Liepāja right; Šiauliai    Jelgava +10, Liepāja +10
 #           WATER    Jelgava 100, Liepāja 90             Jelgava +10
 #           PLANETS  Šiauliai orders right               Šiauliai +10
-#           OXYGEN   Liepāja "skābeklis" (auto), Jelgava judged right by the host  +10 each
+#           OXYGEN   Liepāja "skabeklis" (auto), Jelgava judged right by the host  +10 each
 #   adjustment       Šiauliai +5 ("appeal upheld")
 EXPECTED = [("Jelgava", 40), ("Šiauliai", 25), ("Liepāja", 15)]
 
@@ -380,7 +380,7 @@ def test_a_whole_contest_in_the_browser(server: QuizServer) -> None:
         command(host, "reveal")
 
         command(host, "next_question")
-        liepaja.fill("[data-text-input]", "skābeklis")
+        liepaja.fill("[data-text-input]", "skabeklis")  # without diacritics: matched all the same
         liepaja.press("[data-text-input]", "Enter")
         jelgava.fill("[data-text-input]", "tā gāze, ko elpojam")
         jelgava.press("[data-text-input]", "Enter")
