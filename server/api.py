@@ -42,6 +42,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 JOIN_WINDOW = 60.0  # seconds
 JOIN_FAILURES_PER_ADDRESS = 10  # wrong join codes a minute from one address, for one contest
 JOIN_FAILURES_PER_CONTEST = 60  # wrong join codes a minute for one contest, from everywhere
+MAX_AGENT_TEAMS = 64  # teams one venue agent may press for
 JOIN_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")  # a tablet's key for one join attempt
 
 
@@ -107,6 +108,17 @@ class Api:
             Route("/api/contests/{contest_id}/teams", h(self.teams), methods=["GET"]),
             Route("/api/contests/{contest_id}/rounds", h(self.add_round), methods=["POST"]),
             Route("/api/contests/{contest_id}/agents", h(self.add_agent), methods=["POST"]),
+            Route("/api/contests/{contest_id}/agents", h(self.agents), methods=["GET"]),
+            Route(
+                "/api/contests/{contest_id}/agents/{agent_id}/revoke",
+                h(self.revoke_agent),
+                methods=["POST"],
+            ),
+            Route(
+                "/api/contests/{contest_id}/agents/{agent_id}/rename",
+                h(self.rename_agent),
+                methods=["POST"],
+            ),
             Route("/api/contests/{contest_id}/screens", h(self.add_screen), methods=["POST"]),
             Route("/api/contests/{contest_id}/join", h(self.join), methods=["POST"]),
             Route("/api/contests/{contest_id}/events", h(self.events), methods=["GET"]),
@@ -246,12 +258,41 @@ class Api:
         contest_id = await self._host(request)
         data = await body_of(request)
         teams = data.get("teams")
-        if not isinstance(teams, list) or not all(isinstance(t, str) for t in teams):
-            raise ServiceError("invalid_message", "`teams` must be a list of team ids")
-        agent_id, token = await self.service.add_agent(
-            contest_id, _text(data, "venue", limit=100), teams
+        if (
+            not isinstance(teams, list)
+            or len(teams) > MAX_AGENT_TEAMS
+            or not all(isinstance(t, str) and len(t) <= 64 for t in teams)
+        ):
+            raise ServiceError(
+                "invalid_message", f"`teams` must be a list of at most {MAX_AGENT_TEAMS} team ids"
+            )
+        venue = _text(data, "venue", limit=100)
+        agent_id, token = await self.service.add_agent(contest_id, venue, teams)
+        return JSONResponse(
+            {
+                "agent_id": agent_id,
+                "agent_token": token,
+                "venue": venue,
+                "teams": list(dict.fromkeys(teams)),
+            },
+            status_code=201,
         )
-        return JSONResponse({"agent_id": agent_id, "agent_token": token}, status_code=201)
+
+    async def agents(self, request: Request) -> Response:
+        contest_id = await self._host(request)
+        return JSONResponse({"agents": await self.service.agents(contest_id)})
+
+    async def revoke_agent(self, request: Request) -> Response:
+        contest_id = await self._host(request)
+        await body_of(request)  # a JSON object, like every change (may be empty: {})
+        agent_id = str(request.path_params["agent_id"])
+        return JSONResponse(await self.service.revoke_agent(contest_id, agent_id))
+
+    async def rename_agent(self, request: Request) -> Response:
+        contest_id = await self._host(request)
+        venue = _text(await body_of(request), "venue", limit=100)
+        agent_id = str(request.path_params["agent_id"])
+        return JSONResponse(await self.service.rename_agent(contest_id, agent_id, venue))
 
     async def add_screen(self, request: Request) -> Response:
         contest_id = await self._host(request)

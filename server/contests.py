@@ -43,7 +43,15 @@ from server.hub import Connection, ContestHub
 from server.packs import PackError, PackLibrary
 from server.runner import ContestRunner, restore
 from server.settings import Settings
-from server.store import ContestRow, DuplicateRow, PlayerRow, Store, StoreError, TeamRow
+from server.store import (
+    AgentRow,
+    ContestRow,
+    DuplicateRow,
+    PlayerRow,
+    Store,
+    StoreError,
+    TeamRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +145,7 @@ class AgentIdentity:
     agent_id: str
     venue: str
     teams: frozenset[str]
+    revoked: bool = False  # the host withdrew the token: it opens no connection
 
 
 class ContestService:
@@ -499,26 +508,69 @@ class ContestService:
         return PlayerIdentity(player.id, player.team_id, player.display_name)
 
     async def add_agent(self, contest_id: str, venue: str, teams: list[str]) -> tuple[str, str]:
-        """Create a venue agent; returns (agent id, agent token)."""
+        """Create a venue agent; returns (agent id, agent token — shown only now)."""
         state = (await self.ensure(contest_id)).state
         unknown = [t for t in teams if t not in state.teams]
         if unknown or not teams:
             raise ServiceError("unknown_team", f"unknown teams: {unknown or 'none given'}")
+        teams = list(dict.fromkeys(teams))  # each team once, in the order given
         agent_id = f"ag-{secrets.token_hex(3)}"
         token = new_secret("at")
         await self._db(
-            self.store.add_agent, contest_id, agent_id, venue, ",".join(teams), hash_secret(token)
+            self.store.add_agent,
+            contest_id,
+            agent_id,
+            venue,
+            ",".join(teams),
+            hash_secret(token),
+            self.clock.now_us(),
         )
         return agent_id, token
 
     async def agent_for_token(self, contest_id: str, token: str | None) -> AgentIdentity | None:
-        """The agent a token belongs to."""
+        """The agent a token belongs to (``revoked`` when the host withdrew it)."""
         if not token:
             return None
-        found = await self._db(self.store.agent_for_token, contest_id, hash_secret(token))
+        found: AgentRow | None = await self._db(
+            self.store.agent_for_token, contest_id, hash_secret(token)
+        )
         if found is None:
             return None
-        return AgentIdentity(found[0], found[1], frozenset(found[2].split(",")))
+        revoked = found.revoked_at is not None
+        return AgentIdentity(found.agent_id, found.venue, frozenset(found.teams), revoked)
+
+    async def agents(self, contest_id: str) -> list[dict[str, Any]]:
+        """Every agent of a contest for the host, revoked ones too, oldest first."""
+        await self.ensure(contest_id)
+        return [agent_json(row) for row in await self._db(self.store.agents, contest_id)]
+
+    async def revoke_agent(self, contest_id: str, agent_id: str) -> dict[str, Any]:
+        """Withdraw an agent's token: it opens no connection any more, and the agent's open
+        connections are closed at once (``agent_revoked``, 4001). Revoking twice is harmless.
+
+        Raises:
+            ServiceError: 404 ``unknown_agent`` when the contest has no such agent.
+        """
+        await self.ensure(contest_id)
+        row = await self._db(self.store.revoke_agent, contest_id, agent_id, self.clock.now_us())
+        if row is None:
+            raise ServiceError("unknown_agent", f"no agent {agent_id!r} in this contest", 404)
+        self.hubs[contest_id].close_agent(agent_id)
+        log.info("contest %s: agent %s revoked", contest_id, agent_id)
+        return agent_json(row)
+
+    async def rename_agent(self, contest_id: str, agent_id: str, venue: str) -> dict[str, Any]:
+        """Give an agent another name (its venue label).
+
+        Raises:
+            ServiceError: 404 ``unknown_agent`` when the contest has no such agent.
+        """
+        await self.ensure(contest_id)
+        row = await self._db(self.store.rename_agent, contest_id, agent_id, venue)
+        if row is None:
+            raise ServiceError("unknown_agent", f"no agent {agent_id!r} in this contest", 404)
+        self.hubs[contest_id].agents.renamed(agent_id, venue)
+        return agent_json(row)
 
     async def add_screen(self, contest_id: str, venue: str) -> tuple[str, str]:
         """Create a venue's big screen; returns (screen id, screen token — shown only now)."""
@@ -551,6 +603,18 @@ class ContestService:
     def media_file(self, path: str) -> tuple[Path, str] | None:
         """The file behind a question's media URL path (``<pack>/media/<file>``) and its type."""
         return self.packs.media_file(path)
+
+
+def agent_json(row: AgentRow) -> dict[str, Any]:
+    """An agent as the API shows it (times in ms of server time; never its token)."""
+    return {
+        "agent_id": row.agent_id,
+        "venue": row.venue,
+        "teams": list(row.teams),
+        "created_at": None if row.created_at is None else row.created_at // 1000,
+        "revoked_at": None if row.revoked_at is None else row.revoked_at // 1000,
+        "revoked": row.revoked_at is not None,
+    }
 
 
 def _same_team(runner: ContestRunner, team_id: str, name: str) -> bool:

@@ -42,6 +42,7 @@ from typing import Any
 
 from game.state import ContestState
 from game.views import audience_view, display_view, host_view, team_view
+from server.agents import HEARTBEAT_INTERVAL, STATUS_INTERVAL, AgentBoard, BuzzerCheck, buzzers_live
 from server.clock import ClockEstimator
 from server.protocol import CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED, Role, encode, error
 from server.wire import DirectFrames, text_frame
@@ -54,6 +55,8 @@ CENSUS_INTERVAL = 0.5  # at most two "who is connected" updates a second to the 
 PING = "\x00ping"  # a backlog marker: the ping is stamped (t0) when it is really written
 MAX_PENDING_PINGS = 8
 REMOVED = error("player_removed", "the host removed this player from the contest").decode()
+REVOKED = error("agent_revoked", "the host revoked this agent's token").decode()
+CHECK_STREAMS = ("host", "display")  # buzzer-check messages: the host, big screens and agents
 TIMELINE_STEP = 0.25  # seconds between two states a delayed audience can start from
 TIMELINE_KEEP = 60.0  # seconds of states kept at least, for audiences asking for a longer delay
 
@@ -104,6 +107,7 @@ class Connection:
     player_id: str | None = None
     agent_id: str | None = None
     agent_teams: frozenset[str] = frozenset()
+    venue: str | None = None  # an agent's name (its venue label)
     display_name: str | None = None
     lang: str | None = None
     delay: float = 0.0
@@ -299,6 +303,14 @@ class ContestHub:
         audiences (see ``_attach_delayed``); kept whether or not anyone listens."""
         self._born = now()  # a state the hub starts with is current since at least now
         self.longest_delay = 0.0  # the longest delay any audience has asked for (kept: ≤ 600 s)
+        self.agents = AgentBoard(self.agents_changed)
+        """The venue agents' status, sent to the host (``server.agents``)."""
+        self.check = BuzzerCheck()
+        self.revoked_agents: set[str] = set()
+        """Agents whose token the host revoked while this hub ran (a hello that read the token
+        before the revocation must not attach after it)."""
+        self._agents_due: asyncio.TimerHandle | None = None
+        self._agents_due_at = 0.0
 
     def _message(
         self, stream: str, *, snapshot: bool, events: list[str], roster: bool = True
@@ -321,6 +333,8 @@ class ContestHub:
         self.state, self.seq = state, seq
         if "player_removed" in events:
             self._disconnect_removed_players()
+        if self.check.on and buzzers_live(state):
+            self.set_check(False)  # a forgotten check must never swallow a real press
         now = self._now()
         interval = self.interval()
         for key, stream in self.streams.items():
@@ -345,13 +359,29 @@ class ContestHub:
             if not key.startswith("team:"):
                 continue
             for conn in [c for c in stream.connections if c.player_id not in players]:
-                stream.connections.discard(conn)
-                conn.offer(REMOVED)
-                conn.closed = True
-                if conn.close is not None:
-                    task = asyncio.ensure_future(conn.close(CLOSE_UNAUTHORIZED))
-                    self._closing.add(task)
-                    task.add_done_callback(self._closing.discard)
+                self._shut(stream, conn, REMOVED)
+
+    def _shut(self, stream: Stream, conn: Connection, farewell: str) -> None:
+        """Send ``farewell`` (an error) and close the connection with 4001 at once; it gets
+        nothing more from its stream."""
+        stream.connections.discard(conn)
+        conn.offer(farewell)
+        conn.closed = True
+        if conn.close is not None:
+            task = asyncio.ensure_future(conn.close(CLOSE_UNAUTHORIZED))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    def close_agent(self, agent_id: str) -> None:
+        """The host revoked an agent's token: close its connections now (``agent_revoked``,
+        4001), and refuse any that was welcomed with the token just before."""
+        self.revoked_agents.add(agent_id)
+        self.agents.revoked(agent_id)
+        stream = self.streams.get("display")
+        if stream is None:
+            return
+        for conn in [c for c in stream.connections if c.agent_id == agent_id]:
+            self._shut(stream, conn, REVOKED)
 
     def interval(self) -> float:
         """The least time between two views of a stream: ``min_interval``, or longer when one
@@ -416,6 +446,10 @@ class ContestHub:
                     conn.offer(text)
         else:
             conn.offer(self._message(conn.stream, snapshot=True, events=[]))
+        if self.check.on and conn.stream in CHECK_STREAMS:
+            conn.offer(self._check_text())
+        if conn.role == "host" and self.agents.entries:
+            conn.offer(self.agents_message())
         self.connections_changed()
 
     def _remember(self, state: ContestState, seq: int, events: list[str]) -> None:
@@ -510,6 +544,63 @@ class ContestHub:
                     counts[conn.role] += 1
         return {**counts, "players": {t: sorted(n) for t, n in players.items()}, "agents": agents}
 
+    # --- venue agents and the buzzer check (server.agents) ---------------------------------------
+
+    def agents_changed(self, urgent: bool) -> None:
+        """Send the host the agents' status soon: within ``STATUS_INTERVAL`` for a change that
+        matters (``urgent``), within ``HEARTBEAT_INTERVAL`` when only heartbeats moved."""
+        wait = STATUS_INTERVAL if urgent else HEARTBEAT_INTERVAL
+        now = self._now()
+        due = self._agents_due
+        if due is not None and self._agents_due_at <= now + wait:
+            return  # one is already on its way, soon enough
+        if due is not None:
+            due.cancel()
+        self._agents_due_at = now + wait
+        self._agents_due = asyncio.get_running_loop().call_later(wait, self._send_agents)
+
+    def agents_message(self) -> str:
+        """The host's ``agents`` message (docs/protocol.md §3.6)."""
+        return encode({"type": "agents", "agents": self.agents.rows()}).decode()
+
+    def _send_agents(self) -> None:
+        self._agents_due = None
+        host = self.streams.get("host")
+        if host and host.connections:
+            self._offer(host, self.agents_message())
+
+    def _check_text(self) -> str:
+        return encode({"type": "check", "on": self.check.on}).decode()
+
+    def _tell_check_streams(self, text: str) -> None:
+        for key in CHECK_STREAMS:
+            stream = self.streams.get(key)
+            if stream is not None and stream.connections:
+                self._offer(stream, text)
+
+    def set_check(self, on: bool) -> None:
+        """Turn the buzzer check on or off and tell the host, the big screens and the agents
+        (nothing is sent when it does not change)."""
+        if self.check.on == on:
+            return
+        self.check.on = on
+        self._tell_check_streams(self._check_text())
+
+    def check_press(
+        self, team_id: str, source: str, box: str | None, channel: int | None, at_us: int
+    ) -> None:
+        """A press in buzzer-check mode: the host, the big screens and the agents light the
+        team (docs/protocol.md §3.7)."""
+        message = {
+            "type": "check_press",
+            "team_id": team_id,
+            "source": source,
+            "box": box,
+            "channel": channel,
+            "at": at_us,
+        }
+        self._tell_check_streams(encode(message).decode())
+
     def all_connections(self) -> list[Connection]:
         """Every connection of the contest."""
         return [c for s in self.streams.values() for c in s.connections]
@@ -523,3 +614,6 @@ class ContestHub:
         if self._census_due is not None:
             self._census_due.cancel()
             self._census_due = None
+        if self._agents_due is not None:
+            self._agents_due.cancel()
+            self._agents_due = None

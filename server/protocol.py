@@ -119,8 +119,51 @@ class TimeRequest(msgspec.Struct, frozen=True, kw_only=True, tag="time"):
     id: WireId
 
 
+# --- agent status and the buzzer check (docs/protocol.md §3.6, §3.7) -----------------------------
+MAX_BOXES = 16  # boxes one agent reports
+MAX_CHANNELS = 64  # channels of one box
+MAX_BUFFERED = 1_000_000  # presses an agent may say it holds
+BoxText = Annotated[str, msgspec.Meta(max_length=64)]
+ChannelNumber = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,3}$")]
+
+
+class BoxStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """One box of an agent's ``status``: its port, whether it is open, its channels' teams."""
+
+    port: Annotated[str, msgspec.Meta(max_length=200)]  # the port URL, credentials stripped
+    state: Literal["open", "down"]
+    box: BoxText | None = None  # the box id from its HELLO
+    firmware: BoxText | None = None
+    channels: Annotated[dict[ChannelNumber, ShortText], msgspec.Meta(max_length=MAX_CHANNELS)] = {}
+    bound_ms: Annotated[float, msgspec.Meta(ge=0, le=MAX_PRESS_BOUND_MS)] | None = None
+    error: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
+class StatusMessage(msgspec.Struct, frozen=True, kw_only=True, tag="status"):
+    """An agent's report of its boxes (sent after the welcome, on changes, every 10 s)."""
+
+    id: WireId
+    boxes: Annotated[list[BoxStatus], msgspec.Meta(max_length=MAX_BOXES)] = []
+    buffered: Annotated[int, msgspec.Meta(ge=0, le=MAX_BUFFERED)] = 0
+
+
+class CheckRequest(msgspec.Struct, frozen=True, kw_only=True, tag="check"):
+    """The host turns the buzzer check on or off."""
+
+    id: WireId
+    on: bool
+
+
 ClientMessage = (
-    Hello | CommandMessage | BuzzMessage | AnswerMessage | PressMessage | Pong | TimeRequest
+    Hello
+    | CommandMessage
+    | BuzzMessage
+    | AnswerMessage
+    | PressMessage
+    | Pong
+    | TimeRequest
+    | StatusMessage
+    | CheckRequest
 )
 
 _TYPES: dict[str, type[Any]] = {
@@ -131,12 +174,14 @@ _TYPES: dict[str, type[Any]] = {
     "press": PressMessage,
     "pong": Pong,
     "time": TimeRequest,
+    "status": StatusMessage,
+    "check": CheckRequest,
 }
 
 ALLOWED: dict[str, frozenset[str]] = {
-    "host": frozenset({"command", "time", "pong"}),
+    "host": frozenset({"command", "time", "pong", "check"}),
     "player": frozenset({"buzz", "answer", "pong", "time"}),
-    "agent": frozenset({"press", "pong", "time"}),
+    "agent": frozenset({"press", "pong", "time", "status"}),
     "display": frozenset({"time"}),
     "audience": frozenset({"time"}),
 }
@@ -295,3 +340,8 @@ def error(code: str, message: str, message_id: MessageId | None = None) -> bytes
 def ack(message_id: MessageId, seq: int) -> bytes:
     """An ``ack`` message."""
     return encode({"type": "ack", "id": message_id, "seq": seq})
+
+
+def check_ack(message_id: MessageId) -> bytes:
+    """The ``ack`` of a press in buzzer-check mode: no ``seq``, nothing was recorded."""
+    return encode({"type": "ack", "id": message_id, "check": True})

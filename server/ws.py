@@ -30,9 +30,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from game import commands as c
 from game.errors import RuleError
 from server import protocol as p
+from server.agents import buzzers_live
 from server.clock import UNSYNCED_BOUND_MS
 from server.contests import ContestService, ServiceError
-from server.hub import PING, Connection
+from server.hub import PING, REVOKED, Connection
 from server.origins import request_origin_allowed
 from server.runner import CommandRef, CommitFailed, ContestBusy, describe
 from server.wire import direct_frames
@@ -102,6 +103,11 @@ async def serve(websocket: WebSocket, service: ContestService, send: Send) -> No
         return
     if conn is None:
         return
+    if conn.agent_id is not None and conn.agent_id in hub.revoked_agents:
+        # Revoked while its hello was being checked: no await between here and the attach,
+        # so a revocation either is seen here or finds the connection attached and closes it.
+        await _send_and_close(websocket, REVOKED.encode(), p.CLOSE_UNAUTHORIZED)
+        return
     conn.send = send
     conn.direct = direct_frames(send)
 
@@ -112,11 +118,15 @@ async def serve(websocket: WebSocket, service: ContestService, send: Send) -> No
     conn.close = close
     hub.attach(conn, conn.last_seq)
     service.connections.add(conn)
+    if conn.role == "agent":
+        hub.agents.connected(conn, service.clock.now_ms())
     try:
         await _receive_loop(websocket, conn, service)
     finally:
         hub.detach(conn)
         service.connections.discard(conn)
+        if conn.role == "agent":
+            hub.agents.left(conn, service.clock.now_ms())
         await conn.stop()
 
 
@@ -171,8 +181,12 @@ async def _hello(
             accepted = True
     elif hello.role == "agent":
         agent = await service.agent_for_token(contest_id, hello.token)
+        if agent is not None and agent.revoked:
+            await _send_and_close(websocket, REVOKED.encode(), p.CLOSE_UNAUTHORIZED)
+            return None
         if agent is not None:
             conn.agent_id, conn.agent_teams = agent.agent_id, agent.teams
+            conn.venue = agent.venue
             welcome.update(agent_id=agent.agent_id, teams=sorted(agent.teams))
             accepted = True
     elif hello.role == "display":
@@ -228,6 +242,8 @@ async def _receive_loop(websocket: WebSocket, conn: Connection, service: Contest
             )
             return
         arrived_us = service.clock.now_us()
+        if conn.role == "agent":  # any frame is the agent's heartbeat
+            service.hubs[conn.contest_id].agents.heard(conn, arrived_us / 1000)
         message_id: p.MessageId | None = None
         try:
             parsed = p.parse(raw, conn.role)
@@ -267,6 +283,19 @@ async def _handle(
         return
     assert not isinstance(message, p.Hello)
     runner = service.runners[conn.contest_id]
+    hub = service.hubs[conn.contest_id]
+    if isinstance(message, p.StatusMessage):
+        hub.agents.reported(conn, message, arrived_us / 1000)
+        conn.offer(p.ack(message.id, runner.seq).decode())
+        return
+    if isinstance(message, p.CheckRequest):
+        if message.on and buzzers_live(runner.state):
+            refusal = "a buzzer question is live; start the buzzer check when it is closed"
+            conn.offer(p.error("buzzer_question_open", refusal, message.id).decode())
+            return
+        hub.set_check(message.on)
+        conn.offer(p.ack(message.id, runner.seq).decode())
+        return
     keep_time = False
     command: c.Command
     if isinstance(message, p.CommandMessage):
@@ -282,6 +311,10 @@ async def _handle(
     elif isinstance(message, p.BuzzMessage):
         assert conn.team_id is not None
         _own_team_only(message, conn)
+        if hub.check.on:  # a buzzer check: the team lights up, the contest hears nothing
+            hub.check_press(conn.team_id, "tablet", None, None, arrived_us)
+            conn.offer(p.check_ack(message.id).decode())
+            return
         command = _tablet_buzz(message, conn, arrived_us)
         keep_time = True
     elif isinstance(message, p.AnswerMessage):
@@ -293,14 +326,28 @@ async def _handle(
         keep_time = True
     else:
         assert isinstance(message, p.PressMessage)
-        command = _agent_press(message, conn, arrived_us)
+        try:
+            _agent_team_only(message, conn)
+            if hub.check.on:  # a buzzer check: the team lights up, the contest hears nothing
+                hub.agents.checked(conn)
+                hub.check_press(message.team_id, "box", message.box, message.channel, arrived_us)
+                conn.offer(p.check_ack(message.id).decode())
+                return
+            command = _agent_press(message, conn, arrived_us)
+        except p.ProtocolError as refused:
+            hub.agents.refused(conn, refused.code, message.team_id, arrived_us / 1000)
+            raise
         keep_time = True
     try:
         seq = await runner.submit(command, keep_time=keep_time, ref=_ref(message, conn))
     except (RuleError, ContestBusy, CommitFailed) as refused:
         fields = describe(refused)
+        if isinstance(message, p.PressMessage):
+            hub.agents.refused(conn, fields["code"], message.team_id, arrived_us / 1000)
         conn.offer(p.error(fields["code"], fields["message"], message.id).decode())
         return
+    if isinstance(message, p.PressMessage):
+        hub.agents.accepted(conn)
     conn.offer(p.ack(message.id, seq).decode())
 
 
@@ -352,11 +399,16 @@ def _tablet_buzz(message: p.BuzzMessage, conn: Connection, arrived_us: int) -> c
     )
 
 
-def _agent_press(message: p.PressMessage, conn: Connection, arrived_us: int) -> c.Buzz:
+def _agent_team_only(message: p.PressMessage, conn: Connection) -> None:
+    """An agent presses only for the teams it was created for (docs/protocol.md §3.4)."""
     if message.team_id not in conn.agent_teams:
         raise p.ProtocolError(
             "not_your_team", "this agent does not press for that team", message.id
         )
+
+
+def _agent_press(message: p.PressMessage, conn: Connection, arrived_us: int) -> c.Buzz:
+    _agent_team_only(message, conn)
     clock = conn.clock
     assert clock is not None  # agents sync their clocks
     if not clock.synced:
@@ -386,6 +438,8 @@ def _pong(message: p.Pong, conn: Connection, service: ContestService) -> None:
     if estimate == conn.clock_sent:
         return  # the estimate rests on the same sample: nothing new to tell
     conn.clock_sent = estimate
+    if conn.role == "agent":  # the host sees the agent's link bound
+        service.hubs[conn.contest_id].agents.clock_changed(conn)
     reply = {"type": "clock", "offset": estimate[0], "bound": estimate[1]}
     conn.offer(p.encode({**reply, "samples": clock.samples}).decode())
 
