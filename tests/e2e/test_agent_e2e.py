@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -244,3 +247,255 @@ async def test_three_venues_the_first_true_press_wins_and_the_lamps_follow(
         await until(lambda: box_shows(boxes["liepaja"], 1, LampMode.OFF, armed=True), "locked out")
     for agent in running.values():
         assert "Traceback" not in agent.log()
+
+
+def acks_of(agent: AgentProcess, team: str) -> list[tuple[str, str]]:
+    """(press id, seq) of every acknowledgement the agent logged for ``team``."""
+    found = re.findall(rf"press (\S+) of team {team} acknowledged \(seq (\d+)", agent.log())
+    return [(press_id, seq) for press_id, seq in found]
+
+
+async def test_server_restart_mid_buzz_loses_no_press_and_counts_it_once(
+    server: QuizServer, data_dir: Path, sims: Any, agents: Any
+) -> None:
+    contest = make_contest(server)
+    sim = sims(drift=0.001, box_id="JELG-1")
+    token = contest.add_agent("Jelgava", ["jelgava", "liepaja"])
+    agent = agents(server.ws, contest, token, [(str(sim.link), {1: "jelgava", 2: "liepaja"})], "j")
+    await asyncio.to_thread(agent.wait_for_log, r"synchronised")
+    await asyncio.to_thread(agent.wait_for_log, r"Connected to the contest server")
+    async with HostConsole(f"{server.ws}/ws/{contest.id}", contest.secret) as host:
+        await open_first_buzz(host)
+    await until(lambda: box_shows(sim, 1, LampMode.BLINK, armed=True), "buzzers open at the box")
+    server.kill()  # SIGKILL while the buzzers are open
+    await asyncio.to_thread(agent.wait_for_log, r"Lost the contest server")
+    sim.press(1)  # pressed while the server is down: kept by the agent
+    await asyncio.to_thread(agent.wait_for_log, r"press \S+: team jelgava")
+    again = QuizServer(data_dir=data_dir, log_level=None, env={"QUIZ_PING_INTERVAL": "0.25"})
+    again.port = server.port  # the agent's configuration names this address
+    again.start()
+    try:
+        contest.server = again
+        await asyncio.to_thread(agent.wait_for_log, r" acknowledged \(seq")
+        accepted = await until(lambda: contest.of_type("buzz_accepted"), "the press accepted")
+        assert [e["event"]["press"]["team_id"] for e in accepted] == ["jelgava"]
+        assert accepted[0]["event"]["press"]["source"] == "box:JELG-1"
+        awarded = await until(lambda: contest.of_type("buzz_awarded"), "the buzz decision")
+        assert awarded[0]["event"]["photo"]["winner"] == "jelgava"
+        await until(lambda: box_shows(sim, 1, LampMode.ON, armed=False), "the winner's lamp")
+        assert len(contest.of_type("buzz_accepted")) == 1
+    finally:
+        again.stop()
+
+
+async def test_agent_restart_resends_unacknowledged_presses_with_the_same_ids(
+    server: QuizServer, sims: Any, agents: Any, proxies: list[LinkProxy], tmp_path: Path
+) -> None:
+    contest = make_contest(server)
+    sim = sims(drift=-0.001, box_id="LIEP-1")
+    link = await LinkProxy(server.port).start()
+    proxies.append(link)
+    token = contest.add_agent("Liepāja", ["liepaja"])
+    agent = agents(
+        f"ws://127.0.0.1:{link.port}", contest, token, [(str(sim.link), {2: "liepaja"})], "l"
+    )
+    await asyncio.to_thread(agent.wait_for_log, r"synchronised")
+    await asyncio.to_thread(agent.wait_for_log, r"Connected to the contest server")
+    async with HostConsole(f"{server.ws}/ws/{contest.id}", contest.secret) as host:
+        await open_first_buzz(host)
+    await until(lambda: box_shows(sim, 2, LampMode.BLINK, armed=True), "buzzers open at the box")
+    link.refuse = True
+    link.cut()  # the venue's network goes down
+    await asyncio.to_thread(agent.wait_for_log, r"Lost the contest server")
+    sim.press(2)
+    await asyncio.to_thread(agent.wait_for_log, r"press \S+: team liepaja")
+    state = tmp_path / "l-state.json"
+    await until(lambda: '"liepaja"' in state.read_text(), "the press in the state file")
+    before_ack = state.read_text()  # as if the agent dies between the send and the ack
+    agent.kill()
+    link.refuse = False
+    agent.start()  # a fresh process: it finds the press in its state file
+    await asyncio.to_thread(agent.wait_for_log, r"1 unacknowledged presses will be sent again")
+    await asyncio.to_thread(agent.wait_for_log, r" acknowledged \(seq")
+    first = acks_of(agent, "liepaja")
+    assert len(first) == 1
+    await until(lambda: contest.of_type("buzz_awarded"), "the buzz decision")
+    agent.kill()
+    state.write_text(before_ack)  # the ack was "lost": the press is sent once more
+    agent.start()
+    await asyncio.to_thread(agent.wait_for_log, r" acknowledged \(seq", count=2)
+    assert acks_of(agent, "liepaja") == first * 2  # same id, the first ack's seq
+    accepted = contest.of_type("buzz_accepted")
+    assert [e["event"]["press"]["team_id"] for e in accepted] == ["liepaja"]
+
+
+async def test_link_down_while_pressing_presses_are_sent_on_reconnect_late_ones_refused(
+    server: QuizServer, sims: Any, agents: Any, proxies: list[LinkProxy]
+) -> None:
+    contest = make_contest(server)
+    near = sims(box_id="JELG-1")
+    far = sims(drift=0.0012, box_id="SIAU-1")
+    link = await LinkProxy(server.port).start()
+    proxies.append(link)
+    a = agents(
+        server.ws,
+        contest,
+        contest.add_agent("J", ["jelgava"]),
+        [(str(near.link), {1: "jelgava"})],
+        "a",
+    )
+    b = agents(
+        f"ws://127.0.0.1:{link.port}",
+        contest,
+        contest.add_agent("S", ["siauliai"]),
+        [(str(far.link), {1: "siauliai"})],
+        "b",
+    )
+    for agent in (a, b):
+        await asyncio.to_thread(agent.wait_for_log, r"synchronised")
+        await asyncio.to_thread(agent.wait_for_log, r"Connected to the contest server")
+    async with HostConsole(f"{server.ws}/ws/{contest.id}", contest.secret) as host:
+        await open_first_buzz(host)
+        await until(lambda: box_shows(far, 1, LampMode.BLINK, armed=True), "buzzers open")
+        link.refuse = True
+        link.cut()
+        await asyncio.to_thread(b.wait_for_log, r"Lost the contest server")
+        far.press(1)  # Šiauliai presses while its link is down
+        await asyncio.to_thread(b.wait_for_log, r"press \S+: team siauliai")
+        near.press(1)
+        await until(lambda: contest.of_type("buzz_accepted"), "Jelgava's press")
+        link.refuse = False  # back within the collection window
+        awarded = await until(lambda: contest.of_type("buzz_awarded"), "the buzz decision")
+        presses = {p["team_id"]: p for p in awarded[0]["event"]["photo"]["presses"]}
+        assert set(presses) == {"jelgava", "siauliai"}  # the buffered press took part
+        # it waited longer than its measured path allows: the anti-cheat clamp moved it
+        assert presses["siauliai"]["clamped"] is True
+        assert presses["jelgava"]["clamped"] is False
+        # next question: a press buffered until after the window is refused, and the agent says why
+        await host.command(
+            {"type": "judge", "team_id": awarded[0]["event"]["photo"]["winner"], "correct": True}
+        )
+        await host.command({"type": "next_question"})
+        await host.command({"type": "open_buzzers"})
+        await until(lambda: box_shows(far, 1, LampMode.BLINK, armed=True), "buzzers open again")
+        link.refuse = True
+        link.cut()
+        await asyncio.to_thread(b.wait_for_log, r"Lost the contest server", count=2)
+        far.press(1)
+        await asyncio.sleep(0.3)
+        near.press(1)
+        await until(lambda: len(contest.of_type("buzz_awarded")) == 2, "the second decision")
+        link.refuse = False
+        await asyncio.to_thread(
+            b.wait_for_log, r"A press of team siauliai was refused: buzzers_closed"
+        )
+    assert (
+        len(
+            [
+                e
+                for e in contest.of_type("buzz_accepted")
+                if e["event"]["press"]["team_id"] == "siauliai"
+            ]
+        )
+        == 1
+    )
+
+
+async def test_box_unplugged_rebooted_and_garbage_the_agent_goes_on(
+    server: QuizServer, sims: Any, agents: Any
+) -> None:
+    contest = make_contest(server)
+    sim = sims(drift=0.002, start_us=U32 - 3_000_000, box_id="JELG-1")
+    agent = agents(
+        server.ws,
+        contest,
+        contest.add_agent("J", ["jelgava"]),
+        [(str(sim.link), {4: "jelgava"})],
+        "j",
+    )
+    await asyncio.to_thread(agent.wait_for_log, r"synchronised")
+    async with HostConsole(f"{server.ws}/ws/{contest.id}", contest.secret) as host:
+        await open_first_buzz(host)
+        await until(lambda: box_shows(sim, 4, LampMode.BLINK, armed=True), "buzzers open")
+        sim.send_raw(b"\x00\xffnoise\n" + b"Z" * 200 + b"\n")
+        await asyncio.to_thread(
+            agent.wait_for_log, r"damaged lines skipped \(garbage 1, over-long 1"
+        )
+        sim.unplug().wait(5)
+        await asyncio.to_thread(agent.wait_for_log, r"Buzzer box on \S+ is gone")
+        sim.reboot()  # it lost power meanwhile: lamps and ARM are forgotten
+        sim.replug()
+        await asyncio.to_thread(agent.wait_for_log, r"restarted; synchronising")
+        await until(lambda: box_shows(sim, 4, LampMode.BLINK, armed=True), "lamps restored")
+        sim.press(4)
+        awarded = await until(lambda: contest.of_type("buzz_awarded"), "the buzz decision")
+        assert awarded[0]["event"]["photo"]["winner"] == "jelgava"
+        await until(lambda: box_shows(sim, 4, LampMode.ON, armed=False), "the winner's lamp")
+    assert agent.proc is not None and agent.proc.poll() is None
+    assert "Traceback" not in agent.log()
+
+
+async def test_wrong_token_and_a_team_the_agent_does_not_serve_are_told_clearly(
+    server: QuizServer, sims: Any, agents: Any
+) -> None:
+    contest = make_contest(server)
+    sim = sims(box_id="JELG-1")
+    wrong = agents(
+        server.ws, contest, "at_not-a-real-token", [(str(sim.link), {1: "jelgava"})], "w"
+    )
+    await asyncio.to_thread(wrong.wait_for_log, r"refused the agent token")
+    assert wrong.proc is not None and wrong.proc.poll() is None  # it keeps trying, slowly
+    assert "at_not-a-real-token" not in wrong.log()
+    wrong.stop()
+    other = sims(box_id="JELG-2")
+    token = contest.add_agent("Jelgava", ["jelgava"])
+    agent = agents(
+        server.ws, contest, token, [(str(other.link), {1: "jelgava", 2: "liepaja"})], "t", lang="lv"
+    )
+    text = await asyncio.to_thread(agent.wait_for_log, r"Konfigurētās komandas liepaja")
+    assert token not in text
+    await asyncio.to_thread(agent.wait_for_log, r"synchronised")
+    async with HostConsole(f"{server.ws}/ws/{contest.id}", contest.secret) as host:
+        await open_first_buzz(host)
+        await until(lambda: box_shows(other, 1, LampMode.BLINK, armed=True), "buzzers open")
+        other.press(2)
+        await asyncio.to_thread(
+            agent.wait_for_log, r"Komandas liepaja spiediens noraidīts: not_your_team"
+        )
+        assert contest.of_type("buzz_accepted") == []
+
+
+def test_a_bad_configuration_stops_with_status_2_and_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "venue.toml"
+    config.write_text(
+        'server = "wss://quiz.example.lv"\ncontest = "c"\n[[box]]\nport = "/dev/null"\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "agent", "--config", str(config)],
+        env={"QUIZ_AGENT_TOKEN": "at_x", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("quiz agent: error: box 1 (/dev/null): `channels` must map")
+    missing_token = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "agent",
+            "--server",
+            "ws://h/ws/c",
+            "--box",
+            "/dev/null,1=t",
+        ],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing_token.returncode == 2
+    assert "QUIZ_AGENT_TOKEN" in missing_token.stderr
