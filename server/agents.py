@@ -25,6 +25,7 @@ are armed, so a forgotten check never swallows a real press.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -201,9 +202,14 @@ class AgentBoard:
     def rows(self) -> list[dict[str, Any]]:
         """Every agent heard of since the start, by venue."""
         entries: Iterable[AgentEntry] = sorted(
-            self.entries.values(), key=lambda e: (e.venue, e.agent_id)
+            self.entries.values(), key=lambda e: (_collation_key(e.venue), e.agent_id)
         )
         return [entry.row() for entry in entries]
+
+
+def _collation_key(name: str) -> str:
+    """Sort names as people read them: "Šiauliai" between "Riga" and "Tukums"."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
 
 
 @dataclass
