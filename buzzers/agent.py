@@ -405,6 +405,10 @@ class Agent:
                 code = closed.rcvd.code if closed.rcvd is not None else 1006
                 why = closed.rcvd.reason if closed.rcvd is not None else ""
                 reason = f"closed with {code}{' ' + why if why else ''}"
+                if code == CLOSE_UNAUTHORIZED:  # the host revoked the token while we were on
+                    log.error(text(lang, "unauthorized", reason=reason, seconds=int(SLOW_RETRY_S)))
+                    await asyncio.sleep(SLOW_RETRY_S)
+                    continue
             except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             finally:
@@ -431,7 +435,7 @@ class Agent:
                     if message.get("type") == "welcome":
                         break
                     if message.get("type") == "error":
-                        if message.get("code") == "unauthorized":
+                        if message.get("code") in ("unauthorized", "agent_revoked"):
                             raise Refused("unauthorized", str(message.get("message")))
                         log.warning(
                             "the server refused the hello: %s %s",
@@ -447,6 +451,9 @@ class Agent:
             raise
         self._ws = ws
         self._status_ok = True
+        # The check lives in the server's memory; it says so again after the view if it is on.
+        self.check = False
+        self._flash_until.clear()
         self.served = frozenset(message.get("teams") or ())
         log.info(
             text(

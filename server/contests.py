@@ -44,6 +44,7 @@ from server.packs import PackError, PackLibrary
 from server.runner import ContestRunner, restore
 from server.settings import Settings
 from server.store import (
+    ERASED_NAME,
     AgentRow,
     ContestRow,
     DuplicateRow,
@@ -599,6 +600,23 @@ class ContestService:
     async def contest_count(self) -> int:
         """How many contests the database holds."""
         return int(await self._db(self.store.count_contests))
+
+    def forget_names(self, contest_id: str, player_ids: list[str]) -> None:
+        """After retention erased some players' data in the database, drop their names from the
+        contest in memory too (if it is loaded), so that no view shows them again."""
+        runner = self.runners.get(contest_id)
+        if runner is None:
+            return
+        players = dict(runner.state.players)
+        for player_id in player_ids:
+            if player_id in players:
+                players[player_id] = msgspec.structs.replace(
+                    players[player_id], display_name=ERASED_NAME
+                )
+        runner.state = msgspec.structs.replace(runner.state, players=players)
+        hub = self.hubs.get(contest_id)
+        if hub is not None:
+            hub.publish(runner.state, hub.seq, [])
 
     def media_file(self, path: str) -> tuple[Path, str] | None:
         """The file behind a question's media URL path (``<pack>/media/<file>``) and its type."""

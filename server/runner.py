@@ -65,7 +65,7 @@ from game.events import Event
 from game.state import ContestState, Timer, apply, decode_state, encode_state, pending_timers
 from server.clock import ContestClock
 from server.hub import ContestHub
-from server.store import DuplicateRow, SetupRow, Store, StoredEvent
+from server.store import DuplicateRow, PlayerErasure, SetupRow, Store, StoredEvent
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +229,10 @@ class ContestRunner:
             CommitFailed: the batch could not be committed (``code`` says why).
             DuplicateRow: one of ``rows`` is taken (nothing changed).
         """
+        if isinstance(command, c.RemovePlayer) and not rows:
+            # A removed player's personal data goes with them, in the same transaction as the
+            # player_removed event (docs/api.md, "Players and their data").
+            rows = (PlayerErasure(self.contest_id, command.player_id),)
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         try:
             self.queue.put_nowait(_Job(command, keep_time, future, ref, tuple(rows)))

@@ -73,6 +73,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUIZ_PACKS", "", "Extra question-pack folders (os.pathsep-separated)."),
     Setting("QUIZ_DEFAULT_LANG", "lv", "Interface language when a page names none (lv, lt, en)."),
     Setting("QUIZ_LOG_LEVEL", "info", "Log level: debug, info, warning, error."),
+    Setting(
+        "QUIZ_PLAYER_RETENTION_DAYS",
+        "30",
+        "Days after a contest ends until its players' personal data is deleted (0: at once).",
+    ),
+    Setting(
+        "QUIZ_KIOSK_LOOKUP_TIMEOUT",
+        "5",
+        "Seconds a kiosk waits for a library's card check before answering library_unavailable.",
+    ),
 )
 
 _BOOL = {
@@ -111,6 +121,8 @@ class Settings:
     packs: tuple[Path, ...] = ()
     default_lang: str = "lv"
     log_level: str = "info"
+    player_retention_days: int = 30
+    kiosk_lookup_timeout: float = 5.0
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -149,6 +161,8 @@ class Settings:
                 packs=tuple(Path(p) for p in values["QUIZ_PACKS"].split(os.pathsep) if p),
                 default_lang=_choice(values, "QUIZ_DEFAULT_LANG", ("lv", "lt", "en")),
                 log_level=_choice(values, "QUIZ_LOG_LEVEL", ("debug", "info", "warning", "error")),
+                player_retention_days=_int(values, "QUIZ_PLAYER_RETENTION_DAYS", 0, 3650),
+                kiosk_lookup_timeout=_float(values, "QUIZ_KIOSK_LOOKUP_TIMEOUT", 0.5, 60),
                 environ=dict(environ),
             )
         except KeyError as missing:  # pragma: no cover - every key has a default

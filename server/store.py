@@ -28,6 +28,8 @@ every ``CHECKPOINT_EVERY`` appends, in the store's thread (``checkpoint``).
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +54,7 @@ contests = sa.Table(
     sa.Column("host_secret_hash", sa.String(128), nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("last_seq", sa.Integer, nullable=False, default=0),
+    sa.Column("finished_at", sa.BigInteger, nullable=True),  # migration 0005: retention's start
 )
 
 events = sa.Table(
@@ -80,6 +83,7 @@ teams = sa.Table(
     sa.Column("team_id", sa.String(64), primary_key=True),
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("join_code", sa.String(32), nullable=False),
+    sa.Column("library", sa.String(100), nullable=True),  # migration 0005: whose kiosks register
     sa.UniqueConstraint("contest_id", "join_code", name="uq_teams_join_code"),
 )
 
@@ -95,7 +99,15 @@ players = sa.Table(
     sa.Column("card_hash", sa.String(128), nullable=True),
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("join_key", sa.String(64), nullable=True),  # migration 0004
+    # migration 0005: registration at a kiosk (server/registration.py) and retention
+    sa.Column("library", sa.String(100), nullable=True),
+    sa.Column("registered_via", sa.String(16), nullable=True),  # card, librarian or code
+    sa.Column("tablet_code_hash", sa.String(128), nullable=True),
+    sa.Column("tablet_code_expires", sa.BigInteger, nullable=True),
+    sa.Column("erased_at", sa.BigInteger, nullable=True),
     sa.UniqueConstraint("contest_id", "join_key", name="uq_players_join_key"),
+    sa.UniqueConstraint("contest_id", "card_hash", name="uq_players_card_hash"),
+    sa.UniqueConstraint("contest_id", "tablet_code_hash", name="uq_players_tablet_code"),
 )
 
 agents = sa.Table(
@@ -150,6 +162,7 @@ class TeamRow:
     team_id: str
     name: str
     join_code: str
+    library: str | None = None  # the library whose kiosks register its players (0005)
 
 
 @dataclass(frozen=True)
@@ -164,9 +177,26 @@ class PlayerRow:
     token_hash: str
     created_at: int
     join_key: str | None = None  # the tablet's key for this join attempt (a retry finds it)
+    # registration at a kiosk (server/registration.py): never a card number, only its keyed hash
+    card_hash: str | None = None
+    library: str | None = None
+    registered_via: str | None = None  # card, librarian or code
+    tablet_code_hash: str | None = None
+    tablet_code_expires: int | None = None
 
 
-SetupRow = TeamRow | PlayerRow
+@dataclass(frozen=True)
+class PlayerErasure:
+    """Delete a player's personal data, written with their ``player_removed`` event (``erase``)."""
+
+    contest_id: str
+    player_id: str
+
+
+SetupRow = TeamRow | PlayerRow | PlayerErasure
+
+ERASED_NAME = "—"
+"""The display name left in the log and the players table once a player's data is erased."""
 
 
 @dataclass(frozen=True)
@@ -197,6 +227,7 @@ class ContestRow:
     host_secret_hash: str
     created_at: int
     last_seq: int
+    finished_at: int | None = None  # µs since the epoch (migration 0005)
 
 
 class Store:
@@ -318,11 +349,14 @@ class Store:
                             contest_id=contest_id, seq=snapshot[0], state=snapshot[1]
                         )
                     )
+                values: dict[str, Any] = {"last_seq": batch[-1].seq, "status": status}
+                if status == "finished":  # retention counts from the first time it finished
+                    values["finished_at"] = sa.func.coalesce(contests.c.finished_at, _now_us())
                 updated = db.execute(
                     contests.update()
                     .where(contests.c.contest_id == contest_id)
                     .where(contests.c.last_seq == batch[0].seq - 1)
-                    .values(last_seq=batch[-1].seq, status=status)
+                    .values(**values)
                 )
                 if updated.rowcount != 1:
                     raise StoreError(f"contest {contest_id!r}: the log moved on; batch refused")
@@ -537,11 +571,58 @@ def _agent_row(row: Any) -> AgentRow:
     return AgentRow(row.agent_id, row.venue, teams, row.created_at, row.revoked_at)
 
 
+def _now_us() -> int:
+    """Wall-clock time in µs since the epoch (when a contest finished, for retention)."""
+    return int(time.time() * 1_000_000)
+
+
 def _stored(row: sa.Row[Any]) -> StoredEvent:
     return StoredEvent(row.seq, row.type, row.at, row.payload, row.ref)
 
 
+def erase(db: sa.Connection, contest_id: str, player_ids: Sequence[str]) -> None:
+    """Delete the personal data of ``player_ids`` (in the caller's transaction): their name in
+    the players table and in their ``player_joined`` events becomes ``ERASED_NAME``; their card
+    hash, tablet code and join key go; team, library, generation and how they registered stay
+    (the participation counts). Snapshots of the contest, which may hold the names, are deleted
+    (recovery replays the log instead)."""
+    if not player_ids:
+        return
+    wanted = set(player_ids)
+    db.execute(
+        players.update()
+        .where(players.c.contest_id == contest_id, players.c.player_id.in_(wanted))
+        .values(
+            display_name=ERASED_NAME,
+            card_hash=None,
+            tablet_code_hash=None,
+            tablet_code_expires=None,
+            join_key=None,
+            erased_at=sa.func.coalesce(players.c.erased_at, _now_us()),
+        )
+    )
+    joined = db.execute(
+        sa.select(events.c.seq, events.c.payload).where(
+            events.c.contest_id == contest_id, events.c.type == "player_joined"
+        )
+    )
+    for seq, payload in list(joined):
+        event = json.loads(payload)
+        player = event.get("player") or {}
+        if player.get("id") in wanted and player.get("display_name") != ERASED_NAME:
+            player["display_name"] = ERASED_NAME
+            db.execute(
+                events.update()
+                .where(events.c.contest_id == contest_id, events.c.seq == seq)
+                .values(payload=json.dumps(event, ensure_ascii=False, separators=(",", ":")))
+            )
+    db.execute(snapshots.delete().where(snapshots.c.contest_id == contest_id))
+
+
 def _insert_setup_row(db: sa.Connection, row: SetupRow) -> None:
+    if isinstance(row, PlayerErasure):
+        erase(db, row.contest_id, [row.player_id])
+        return
     table = teams if isinstance(row, TeamRow) else players
     try:  # caught here, not with the events' inserts: a taken row, not a taken sequence number
         db.execute(table.insert().values(**row.__dict__))
@@ -549,7 +630,7 @@ def _insert_setup_row(db: sa.Connection, row: SetupRow) -> None:
         raise DuplicateRow(f"{table.name}: {_row_name(row)} is already taken") from None
 
 
-def _row_name(row: SetupRow) -> str:
+def _row_name(row: TeamRow | PlayerRow) -> str:
     if isinstance(row, TeamRow):
         return f"team {row.team_id!r} or join code {row.join_code!r}"
     return f"player {row.player_id!r} or join key"

@@ -7,6 +7,7 @@ Every wait is on a condition with a generous limit; nothing asserts on how long 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import re
 import subprocess
@@ -499,3 +500,92 @@ def test_a_bad_configuration_stops_with_status_2_and_one_line(tmp_path: Path) ->
     )
     assert missing_token.returncode == 2
     assert "QUIZ_AGENT_TOKEN" in missing_token.stderr
+
+
+class RawHost:
+    """The host's WebSocket, keeping every message (for ``agents`` and ``check_press``)."""
+
+    def __init__(self, server: QuizServer, contest: Contest) -> None:
+        self.url = f"{server.ws}/ws/{contest.id}"
+        self.secret = contest.secret
+        self.messages: list[dict[str, Any]] = []
+        self._ids = iter(range(1, 1 << 30))
+
+    async def __aenter__(self) -> RawHost:
+        import websockets
+
+        self.ws = await websockets.connect(self.url, proxy=None)
+        await self.ws.send(json.dumps({"type": "hello", "role": "host", "secret": self.secret}))
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._reader.cancel()
+        await self.ws.close()
+
+    async def _read(self) -> None:
+        async for raw in self.ws:
+            self.messages.append(json.loads(raw))
+
+    async def send(self, message: dict[str, Any]) -> dict[str, Any]:
+        message_id = next(self._ids)
+        await self.ws.send(json.dumps({**message, "id": message_id}))
+        return await until(
+            lambda: next(
+                (
+                    m
+                    for m in self.messages
+                    if m.get("id") == message_id and m["type"] in ("ack", "error")
+                ),
+                None,
+            ),
+            f"the reply to {message}",
+        )
+
+    def newest(self, kind: str) -> dict[str, Any] | None:
+        return next((m for m in reversed(self.messages) if m["type"] == kind), None)
+
+
+async def test_buzzer_check_lights_the_box_and_status_reaches_the_host(
+    server: QuizServer, sims: Any, agents: Any
+) -> None:
+    contest = make_contest(server)
+    sim = sims(box_id="SIAU-1")
+    token = contest.add_agent("Šiauliai", ["siauliai"])
+    agent = agents(server.ws, contest, token, [(str(sim.link), {6: "siauliai"})], "s")
+    await asyncio.to_thread(agent.wait_for_log, r"synchronised")
+    async with RawHost(server, contest) as host:
+
+        def reported_box() -> dict[str, Any] | None:
+            agents_message = host.newest("agents")
+            if not agents_message or not agents_message["agents"]:
+                return None
+            boxes = agents_message["agents"][0]["boxes"]
+            return boxes[0] if boxes and boxes[0]["bound_ms"] is not None else None
+
+        box = await until(reported_box, "the agent's status at the host")
+        assert box["state"] == "open" and box["box"] == "SIAU-1"
+        assert box["channels"] == {"6": "siauliai"} and box["port"] == str(sim.link)
+        assert (await host.send({"type": "check", "on": True}))["type"] == "ack"
+        await until(lambda: box_shows(sim, 6, LampMode.BLINK, armed=True), "check: lamps blink")
+        sim.press(6)
+        pressed = await until(lambda: host.newest("check_press"), "the check press at the host")
+        assert pressed["team_id"] == "siauliai" and pressed["box"] == "SIAU-1"
+        assert pressed["channel"] == 6
+        await until(lambda: box_shows(sim, 6, LampMode.ON), "the pressed team's lamp steady")
+        await until(lambda: box_shows(sim, 6, LampMode.BLINK), "back to blinking")
+        await asyncio.to_thread(agent.wait_for_log, r"acknowledged \(seq None, buzzer check")
+        assert (await host.send({"type": "check", "on": False}))["type"] == "ack"
+        await until(lambda: box_shows(sim, 6, LampMode.OFF, armed=False), "check off: dark")
+        sim.unplug().wait(5)
+        await until(
+            lambda: (
+                (host.newest("agents") or {"agents": [{"boxes": [{}]}]})["agents"][0]["boxes"][
+                    0
+                ].get("state")
+                == "down"
+            ),
+            "the unplugged box reported down",
+        )
+    assert contest.of_type("buzz_accepted") == []
+    assert "does not take status" not in agent.log()
