@@ -13,7 +13,7 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,6 +32,9 @@ from server.origins import request_origin_allowed
 from server.protocol import ProtocolError, decode_json
 from server.runner import CommitFailed, ContestBusy, describe
 from server.throttle import FailureThrottle
+
+if TYPE_CHECKING:
+    from server.registration import Registrar
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +92,9 @@ def _text(data: dict[str, Any], key: str, *, required: bool = True, limit: int =
 class Api:
     """The API's handlers, bound to one service."""
 
-    def __init__(self, service: ContestService) -> None:
+    def __init__(self, service: ContestService, registrar: Registrar | None = None) -> None:
         self.service = service
+        self.registrar = registrar  # kiosks and libraries (server/registration.py)
         # Wrong join codes: per client address and contest, and per contest from everywhere.
         self.join_guesses = FailureThrottle(JOIN_FAILURES_PER_ADDRESS, JOIN_WINDOW, time.monotonic)
         self.contest_guesses = FailureThrottle(
@@ -234,6 +238,9 @@ class Api:
         if not isinstance(colour, str):
             raise ServiceError("invalid_message", "`colour` must look like #1a2b3c")
         name = _text(data, "name", limit=100)
+        library = _text(data, "library", required=False, limit=100) or None
+        if library is not None and self.registrar is not None:  # a configured one, or refused
+            library = self.registrar.library_name(library)
         team_id, code = await self.service.add_team(
             contest_id,
             name,
@@ -241,11 +248,17 @@ class Api:
             colour,
             team_id,
         )
+        if library is not None and self.registrar is not None:
+            await self.registrar.set_team_library(contest_id, team_id, library)
         return JSONResponse({"team_id": team_id, "join_code": code}, status_code=201)
 
     async def teams(self, request: Request) -> Response:
         contest_id = await self._host(request)
-        return JSONResponse({"teams": await self.service.teams(contest_id)})
+        teams = await self.service.teams(contest_id)
+        if self.registrar is not None:  # the library whose kiosks register each team's players
+            libraries = await self.registrar.team_libraries(contest_id)
+            teams = [{**team, "library": libraries.get(team["team_id"])} for team in teams]
+        return JSONResponse({"teams": teams})
 
     async def add_round(self, request: Request) -> Response:
         contest_id = await self._host(request)

@@ -28,12 +28,15 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from circulation_bridge import ConfigurationError
 from displays import STATIC_DIR, render_page
 from displays.pages import PageKind
 from server.api import Api
 from server.collector import housekeeper
 from server.contests import ContestService, ServiceError
-from server.settings import Settings
+from server.kiosk_api import KioskApi
+from server.registration import Registrar, retention_loop
+from server.settings import Settings, StartupError
 from server.ws import pinger, serve
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ PAGES: dict[str, PageKind] = {
     "play": "tablet",
     "screen": "screen",
     "watch": "audience",
+    "kiosk": "kiosk",
 }
 
 
@@ -73,6 +77,13 @@ class QuizApp(Starlette):
 def create_app(settings: Settings) -> QuizApp:
     """Build the application for ``settings``."""
     service = ContestService(settings)
+    try:  # the libraries' settings are read once, here; nothing connects until a card check
+        registrar = Registrar.from_environ(
+            service, dict(settings.environ), settings.kiosk_lookup_timeout
+        )
+    except ConfigurationError as wrong:
+        raise StartupError(wrong.message) from None
+    api = Api(service, registrar)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -84,6 +95,9 @@ def create_app(settings: Settings) -> QuizApp:
         tasks = [
             loop.create_task(pinger(service), name="pinger"),
             loop.create_task(housekeeper(service.connections), name="collector"),
+            loop.create_task(
+                retention_loop(registrar, settings.player_retention_days), name="retention"
+            ),
         ]
         try:
             yield
@@ -92,6 +106,7 @@ def create_app(settings: Settings) -> QuizApp:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await registrar.stop()
             await service.stop()
 
     def language(request: Request) -> str:
@@ -130,7 +145,8 @@ def create_app(settings: Settings) -> QuizApp:
         return FileResponse(file, media_type=content_type, headers=MEDIA_HEADERS)
 
     routes = [
-        *Api(service).routes(),
+        *api.routes(),
+        *KioskApi(api, registrar).routes(),
         Route("/", index),
         *(Route(f"/{path}/{{contest_id:str}}", page_for(kind)) for path, kind in PAGES.items()),
         Route("/media/{path:path}", media),
