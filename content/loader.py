@@ -120,7 +120,7 @@ def read_pack(path: str | Path) -> PackReading:
     else:
         metadata, languages, found = read_metadata(meta_file)
         problems += found
-    reader = _QuestionReader(root, languages)
+    reader = _QuestionReader(root, languages, shuffle=metadata.get("shuffle", True) is not False)
     files = question_files(root)
     if root.is_dir() and not files:
         problems.append(
@@ -203,6 +203,7 @@ class _QuestionReader:
 
     root: Path
     languages: tuple[str, ...]
+    shuffle: bool = True  # pack.yaml's default for questions that do not say
     problems: list[Problem] = field(default_factory=list)
     questions: list[engine.Question] = field(default_factory=list)
     meta: dict[str, QuestionMeta] = field(default_factory=dict)
@@ -270,7 +271,7 @@ class _QuestionReader:
         if problems or duplicate:
             self.problems += problems
             return
-        question = to_question(entry)
+        question = to_question(entry, shuffle=self.shuffle)
         try:
             engine.validate_question(question)
         except InvalidSetup as exc:  # pragma: no cover - the rules missed what the engine checks
@@ -284,8 +285,11 @@ def _options(choices: dict[str, dict[str, str]]) -> tuple[engine.Option, ...]:
     return tuple(engine.Option(id=k, text=dict(v)) for k, v in choices.items())
 
 
-def to_question(entry: QuestionEntry) -> engine.Question:
-    """The engine's question for a checked entry of a question file."""
+def to_question(entry: QuestionEntry, *, shuffle: bool = True) -> engine.Question:
+    """The engine's question for a checked entry of a question file.
+
+    ``shuffle`` is the pack's default (``pack.yaml``) for a question without its own ``shuffle``.
+    """
     common: dict[str, Any] = {
         "id": entry.id,
         "text": dict(entry.text),
@@ -305,13 +309,16 @@ def to_question(entry: QuestionEntry) -> engine.Question:
         "topic": entry.topic,
         "difficulty": entry.difficulty,
         "source": entry.source,
+        "kids": entry.kids,
     }
+    if isinstance(entry, model.SingleChoiceEntry | model.MultipleChoiceEntry):
+        common["options"] = _options(entry.options)
+        common["shuffle"] = shuffle if entry.shuffle is None else entry.shuffle
+        common["fixed_options"] = tuple(entry.fixed_options)
     if isinstance(entry, model.SingleChoiceEntry):
-        return engine.SingleChoice(**common, options=_options(entry.options), correct=entry.answer)
+        return engine.SingleChoice(**common, correct=entry.answer)
     if isinstance(entry, model.MultipleChoiceEntry):
-        return engine.MultipleChoice(
-            **common, options=_options(entry.options), correct=tuple(entry.answer)
-        )
+        return engine.MultipleChoice(**common, correct=tuple(entry.answer))
     if isinstance(entry, model.TrueFalseEntry):
         return engine.TrueFalse(**common, correct=entry.answer)
     if isinstance(entry, model.NumericEntry):
@@ -323,16 +330,24 @@ def to_question(entry: QuestionEntry) -> engine.Question:
             **common, value=entry.answer, tolerance=entry.tolerance, unit=dict(entry.unit)
         )
     if isinstance(entry, model.OrderingEntry):
-        return engine.Ordering(**common, items=_options(entry.items), correct=tuple(entry.answer))
+        return engine.Ordering(
+            **common,
+            items=_options(entry.items),
+            correct=tuple(entry.answer),
+            shuffle=shuffle if entry.shuffle is None else entry.shuffle,
+        )
     return engine.OpenText(
-        **common, accepted={lang: tuple(texts) for lang, texts in entry.answer.items()}
+        **common,
+        accepted={lang: tuple(texts) for lang, texts in entry.answer.items()},
+        strict_diacritics=entry.strict_diacritics,
     )
 
 
 def to_entry(question: engine.Question, audience: str) -> QuestionEntry:
     """The question-file entry of an engine question (the inverse of ``to_question``).
 
-    Multiple-choice answers come back in option order (the engine keeps them as a set).
+    Multiple-choice answers and fixed options come back in option order (the engine keeps them
+    as sets); ``shuffle`` is written only where a question keeps its order.
     """
     common: dict[str, Any] = {
         "id": question.id,
@@ -344,6 +359,7 @@ def to_entry(question: engine.Question, audience: str) -> QuestionEntry:
         "source": question.source,
         "time_limit": question.time_limit,
         "points": question.points,
+        "kids": question.kids,
     }
     if question.media is not None:
         common["media"] = model.MediaEntry(
@@ -352,13 +368,16 @@ def to_entry(question: engine.Question, audience: str) -> QuestionEntry:
             credit=question.media.credit,
             licence=question.media.licence,
         )
+    if isinstance(question, engine.SingleChoice | engine.MultipleChoice | engine.Ordering):
+        common["shuffle"] = None if question.shuffle else False
+    if isinstance(question, engine.SingleChoice | engine.MultipleChoice):
+        common["options"] = {o.id: dict(o.text) for o in question.options}
+        common["fixed_options"] = [o for o in common["options"] if o in question.fixed_options]
     if isinstance(question, engine.SingleChoice):
-        options = {o.id: dict(o.text) for o in question.options}
-        return model.SingleChoiceEntry(**common, options=options, answer=question.correct)
+        return model.SingleChoiceEntry(**common, answer=question.correct)
     if isinstance(question, engine.MultipleChoice):
-        options = {o.id: dict(o.text) for o in question.options}
-        answer = [o for o in options if o in question.correct]
-        return model.MultipleChoiceEntry(**common, options=options, answer=answer)
+        answer = [o for o in common["options"] if o in question.correct]
+        return model.MultipleChoiceEntry(**common, answer=answer)
     if isinstance(question, engine.TrueFalse):
         return model.TrueFalseEntry(**common, answer=question.correct)
     if isinstance(question, engine.Numeric):
@@ -373,5 +392,7 @@ def to_entry(question: engine.Question, audience: str) -> QuestionEntry:
         items = {o.id: dict(o.text) for o in question.items}
         return model.OrderingEntry(**common, items=items, answer=list(question.correct))
     return model.OpenTextEntry(
-        **common, answer={lang: list(texts) for lang, texts in question.accepted.items()}
+        **common,
+        answer={lang: list(texts) for lang, texts in question.accepted.items()},
+        strict_diacritics=question.strict_diacritics,
     )

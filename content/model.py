@@ -161,6 +161,26 @@ class _QuestionEntry(
     media: MediaEntry | None = None
     time_limit: Seconds | None = None
     points: Points | None = None
+    kids: Annotated[
+        bool,
+        Meta(description="Suitable for the youngest players (rounds for children choose these)."),
+    ] = False
+
+
+Shuffle = Annotated[
+    bool | None,
+    Meta(
+        description="false: keep the written order of the options (items) in a contest; "
+        "omitted: the pack's `shuffle` (true unless pack.yaml says otherwise)."
+    ),
+]
+FixedOptions = Annotated[
+    list[OptionId],
+    Meta(
+        description="Option ids that keep their written position while the others are "
+        "shuffled, e.g. [d] for a last option 'All of the above'."
+    ),
+]
 
 
 class SingleChoiceEntry(_QuestionEntry, frozen=True, kw_only=True, tag="single_choice"):
@@ -168,6 +188,8 @@ class SingleChoiceEntry(_QuestionEntry, frozen=True, kw_only=True, tag="single_c
 
     options: Choices
     answer: OptionId
+    shuffle: Shuffle = None
+    fixed_options: FixedOptions = []
 
 
 class MultipleChoiceEntry(_QuestionEntry, frozen=True, kw_only=True, tag="multiple_choice"):
@@ -175,6 +197,8 @@ class MultipleChoiceEntry(_QuestionEntry, frozen=True, kw_only=True, tag="multip
 
     options: Choices
     answer: Annotated[list[OptionId], Meta(min_length=1)]
+    shuffle: Shuffle = None
+    fixed_options: FixedOptions = []
 
 
 class TrueFalseEntry(_QuestionEntry, frozen=True, kw_only=True, tag="true_false"):
@@ -204,12 +228,20 @@ class OrderingEntry(_QuestionEntry, frozen=True, kw_only=True, tag="ordering"):
 
     items: Items
     answer: Annotated[list[OptionId], Meta(min_length=3, max_length=6)]
+    shuffle: Shuffle = None
 
 
 class OpenTextEntry(_QuestionEntry, frozen=True, kw_only=True, tag="open_text"):
     """A free answer; ``answer`` lists the accepted answers per language."""
 
     answer: AcceptedAnswers
+    strict_diacritics: Annotated[
+        bool,
+        Meta(
+            description="true: a typed answer must have the accepted answer's diacritics "
+            "(kazas is not kāzas); by default they may be left out."
+        ),
+    ] = False
 
 
 QuestionEntry = (
@@ -247,3 +279,10 @@ class PackFile(
             description="Every localized text in the pack has exactly these languages.",
         ),
     ]
+    shuffle: Annotated[
+        bool,
+        Meta(
+            description="false: contests keep the written order of options and items of every "
+            "question that does not say otherwise (default: shuffled per contest)."
+        ),
+    ] = True

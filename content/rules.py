@@ -64,6 +64,7 @@ def check_entry(
     problems: list[Problem] = []
     if isinstance(entry, SingleChoiceEntry | MultipleChoiceEntry):
         problems += _choices(entry, at, prefix)
+        problems += _fixed(entry, at, prefix)
         problems += _same_texts(entry.options, "options", at, prefix)
     elif isinstance(entry, OrderingEntry):
         problems += _order(entry, at, prefix)
@@ -93,6 +94,19 @@ def _choices(entry: SingleChoiceEntry | MultipleChoiceEntry, at: _At, prefix: st
         elif answer in seen:
             problems.append(at("answer", i).problem(f"{prefix}answer {answer!r} is listed twice"))
         seen.add(answer)
+    return problems
+
+
+def _fixed(entry: SingleChoiceEntry | MultipleChoiceEntry, at: _At, prefix: str) -> list[Problem]:
+    ids = list(entry.options)
+    problems = []
+    for i, option in enumerate(entry.fixed_options):
+        if option not in ids:
+            message = f"fixed_options: {option!r} is not among the options ({', '.join(ids)})"
+            problems.append(at("fixed_options", i).problem(prefix + message))
+        elif entry.fixed_options.index(option) != i:
+            message = f"fixed_options: {option!r} is listed twice"
+            problems.append(at("fixed_options", i).problem(prefix + message))
     return problems
 
 

@@ -7,7 +7,8 @@ layout is fixed by the pack's languages (``columns``): ``id, type, topic, diffic
 then ``text_lv …``, six option groups ``option_a_lv … option_f_en`` (ordering items use the same
 columns), ``answer`` and ``answer_lv …`` (accepted answers of open-text questions, separated by
 ``;``), ``tolerance``, ``unit_*``, ``explanation_*``, ``source``, the ``media_*`` columns,
-``time_limit`` and ``points``.
+``time_limit``, ``points`` and the optional flags ``kids``, ``shuffle``, ``fixed_options`` and
+``strict_diacritics``.
 
 Reading turns each row into the same located tree a YAML question produces — positions are
 (row, column) of the cells — so the one checker of ``content.checker`` reports every problem of
@@ -45,6 +46,8 @@ _LIST_SPLIT = re.compile(r"[\s,;]+")
 _DECIMAL_COMMA = re.compile(r"[-+]?[0-9]+,[0-9]+")
 _NUMBER_COLUMNS = frozenset({"difficulty", "tolerance", "time_limit", "points"})
 _WORD_COLUMNS = frozenset({"type", "topic", "audience"})
+_FLAG_COLUMNS = ("kids", "shuffle", "fixed_options", "strict_diacritics")
+"""Optional question flags, after ``points``."""
 
 
 def columns(languages: tuple[str, ...]) -> list[str]:
@@ -58,7 +61,7 @@ def columns(languages: tuple[str, ...]) -> list[str]:
         names += each(f"option_{option}")
     names += ["answer", *each("answer"), "tolerance", *each("unit"), *each("explanation")]
     names += ["source", "media_path", *each("media_alt"), "media_credit", "media_licence"]
-    return [*names, "time_limit", "points"]
+    return [*names, "time_limit", "points", *_FLAG_COLUMNS]
 
 
 REQUIRED_COLUMNS = ("id", "type", "topic", "difficulty", "audience", "answer", "source")
@@ -189,6 +192,12 @@ class RowReader:
         put("media", self._media(number, row), "media_path")
         put("time_limit", self._scalar(number, row, "time_limit", plain=True), "time_limit")
         put("points", self._scalar(number, row, "points", plain=True), "points")
+        for flag in ("kids", "shuffle", "strict_diacritics"):
+            put(flag, self._scalar(number, row, flag, plain=True), flag)
+        fixed = self._scalar(number, row, "fixed_options", plain=True)
+        if fixed is not None:
+            ids = tuple(Scalar(i, fixed.position) for i in _LIST_SPLIT.split(fixed.text) if i)
+            put("fixed_options", Sequence(ids, fixed.position), "fixed_options")
         return Mapping(tuple(entries), Position(self.grid.file, number, 1), slots)
 
     def _choices(self, number: int, row: list[Cell]) -> Mapping | None:
@@ -327,6 +336,13 @@ def entry_row(
         row["answer"] = _number(entry.answer)
         row["tolerance"] = _number(entry.tolerance) if entry.tolerance else None
         localized("unit", entry.unit)
+    row["kids"] = True if entry.kids else None
+    if isinstance(entry, SingleChoiceEntry | MultipleChoiceEntry | OrderingEntry):
+        row["shuffle"] = entry.shuffle
+    if isinstance(entry, SingleChoiceEntry | MultipleChoiceEntry) and entry.fixed_options:
+        row["fixed_options"] = ", ".join(entry.fixed_options)
+    if isinstance(entry, OpenTextEntry) and entry.strict_diacritics:
+        row["strict_diacritics"] = True
     if entry.media is not None:
         row["media_path"] = entry.media.path
         row["media_credit"] = entry.media.credit

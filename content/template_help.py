@@ -134,6 +134,38 @@ _HELP: tuple[tuple[str, str, str, str], ...] = (
         "Optional: points for a correct answer, instead of the round's default.",
     ),
     (
+        "kids",
+        "Neobligāti: true, ja jautājums der pašiem jaunākajiem spēlētājiem.",
+        "Neprivaloma: true, jei klausimas tinka patiems jauniausiems žaidėjams.",
+        "Optional: true when the question suits the youngest players.",
+    ),
+    (
+        "shuffle",
+        "Neobligāti (izvēles un secības jautājumi): false — sacensībās rādīt atbilžu variantus "
+        "rakstītajā secībā, nevis sajauktus.",
+        "Neprivaloma (pasirinkimo ir eiliškumo klausimai): false — varžybose rodyti atsakymų "
+        "variantus parašyta tvarka, o ne sumaišytus.",
+        "Optional (choice and ordering questions): false keeps the written order of the options "
+        "in a contest instead of shuffling them.",
+    ),
+    (
+        "fixed_options",
+        "Neobligāti: variantu burti, kas paliek savā vietā, kad pārējos sajauc (piemēram, d "
+        "variantam „Visas minētās”).",
+        "Neprivaloma: variantų raidės, kurios lieka savo vietoje, kai kiti sumaišomi (pvz., d "
+        "variantui „Visi išvardyti“).",
+        "Optional: option ids that keep their place while the others are shuffled (e.g. d for "
+        "a last option 'All of the above').",
+    ),
+    (
+        "strict_diacritics",
+        "Neobligāti (open_text): true — atbildei jābūt ar pareizajām garumzīmēm un mīkstinājuma "
+        "zīmēm (kazas nav kāzas).",
+        "Neprivaloma (open_text): true — atsakymas turi būti su teisingais diakritiniais ženklais.",
+        "Optional (open_text): true when a typed answer must have the right diacritics (kazas "
+        "is not kāzas); by default they may be left out.",
+    ),
+    (
         "pack (sheet)",
         "Lapa pack satur pack.yaml laukus: id, version, title, description, authors "
         "(atdalīti ar ;), licence, languages (lv, lt, en). Atstājiet to tukšu, lai saglabātu "

@@ -45,11 +45,15 @@ _QUESTION_KEYS = (
     "topic",
     "difficulty",
     "audience",
+    "kids",
     "type",
     "text",
     "options",
     "items",
     "answer",
+    "shuffle",
+    "fixed_options",
+    "strict_diacritics",
     "tolerance",
     "unit",
     "explanation",
@@ -58,7 +62,16 @@ _QUESTION_KEYS = (
     "time_limit",
     "points",
 )
-_PACK_KEYS = ("id", "version", "title", "description", "authors", "licence", "languages")
+_PACK_KEYS = (
+    "id",
+    "version",
+    "title",
+    "description",
+    "authors",
+    "licence",
+    "languages",
+    "shuffle",
+)
 
 
 @dataclass(frozen=True)

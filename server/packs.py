@@ -78,7 +78,8 @@ class PackLibrary:
         return pack
 
     def select(self, request: dict[str, Any]) -> tuple[Question, ...]:
-        """Questions for a round: by ``ids``, or ``count`` drawn by filters and ``seed``."""
+        """Questions for a round: by ``ids``, or ``count`` drawn by filters (``topics``,
+        ``difficulties``, ``types``, ``kids``) and ``seed``."""
         pack = self.pack(str(request.get("pack", "")))
         by_id = {q.id: q for q in pack.questions}
         if "ids" in request:
@@ -153,8 +154,10 @@ def _matches(question: Question, request: dict[str, Any]) -> bool:
     topics = request.get("topics")
     difficulties = request.get("difficulties")
     types = request.get("types")
+    kids = request.get("kids")  # true: only questions marked for the youngest players
     return (
         (not topics or question.topic in topics)
         and (not difficulties or question.difficulty in difficulties)
         and (not types or type_tag(question) in types)
+        and (kids is not True or question.kids)
     )
