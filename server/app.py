@@ -46,7 +46,6 @@ PAGES: dict[str, PageKind] = {
     "play": "tablet",
     "screen": "screen",
     "watch": "audience",
-    "kiosk": "kiosk",
 }
 
 
