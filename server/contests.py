@@ -39,6 +39,7 @@ from game.model import Generation, Round, Rules
 from game.questions import Question
 from game.state import ContestState
 from server.clock import ContestClock
+from server.cluster import Cluster
 from server.hub import Connection, ContestHub
 from server.packs import PackError, PackLibrary
 from server.runner import ContestRunner, restore
@@ -163,6 +164,8 @@ class ContestService:
         self.connections: set[Connection] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loads: dict[str, asyncio.Task[ContestRunner]] = {}
+        self.cluster: Cluster | None = None
+        """Several processes (``QUIZ_REDIS_URL``): leases, forwarding, fan-out; None: one."""
 
     # --- lifespan ---------------------------------------------------------------------------------
 
@@ -170,6 +173,9 @@ class ContestService:
         """Migrate the database and recover every live contest."""
         self._loop = asyncio.get_running_loop()
         await self._db(self.store.upgrade)
+        if self.settings.redis_url:
+            self.cluster = Cluster(self)
+            await self.cluster.start()
         for contest_id in await self._db(self.store.live_contests):
             try:
                 loaded = await self._db(self.store.load, contest_id)
@@ -186,6 +192,8 @@ class ContestService:
             load.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await load  # a request still waiting on it sees it cancelled
+        if self.cluster is not None:
+            await self.cluster.stop()  # leases released: another process takes over at once
         for runner in list(self.runners.values()):
             await runner.stop()
         for hub in self.hubs.values():
@@ -237,7 +245,10 @@ class ContestService:
         )
         self.hubs[contest_id] = hub
         self.runners[contest_id] = runner
-        runner.start()
+        if self.cluster is not None:
+            self.cluster.adopt(runner)  # a follower until it holds the contest's lease
+        else:
+            runner.start()
         return runner
 
     def runner(self, contest_id: str) -> ContestRunner:

@@ -42,6 +42,13 @@ When the commit fails:
   soon as the database is back.
 
 Host commands get ``at`` = the time they are decided; buzzes and answers keep their arrival time.
+
+Several processes (``server.cluster``): a runner is either the contest's *owner* — started, it
+decides and appends with its lease's fencing token (``fence``) — or a *follower*: not started,
+its ``submit`` hands commands to ``forward`` (to the owner), and ``follow`` folds the events the
+owner committed into its state and publishes them to this process's connections. An append the
+database refuses as ``Fenced`` (another process owns the contest now) calls ``on_fenced`` and
+refuses the batch with ``owner_changed``: nothing was written, a resend reaches the new owner.
 """
 
 from __future__ import annotations
@@ -51,7 +58,7 @@ import contextlib
 import hashlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -64,6 +71,7 @@ from game.errors import RuleError
 from game.events import Event
 from game.state import ContestState, Timer, apply, decode_state, encode_state, pending_timers
 from server.clock import ContestClock
+from server.fencing import Fenced
 from server.hub import ContestHub
 from server.store import DuplicateRow, PlayerErasure, SetupRow, Store, StoredEvent
 
@@ -83,8 +91,16 @@ OUTCOME_UNKNOWN = (
     "the database is unavailable and it is not known whether this was saved; resend the message "
     "with the same id once the contest is back (it is never carried out twice)"
 )
+OWNER_CHANGED = "owner_changed"
+OWNER_CHANGED_MESSAGE = (
+    "another server process took the contest over; nothing was changed; resend the message "
+    "with the same id (it is never carried out twice)"
+)
 
 T = TypeVar("T")
+
+Forward = Callable[[c.Command, bool, "CommandRef | None", Sequence[SetupRow]], Awaitable[int]]
+"""Hands a command to the contest's owner in another process and returns its ack's seq."""
 
 
 class ContestBusy(Exception):
@@ -179,6 +195,12 @@ class ContestRunner:
         self._refs_read = False
         self._held: _Job | None = None  # a setup job waiting for a batch of its own
         self._backoff = 0.0
+        self.fence: int | None = None
+        """The fencing token appends carry (several processes); None: one process, no check."""
+        self.forward: Forward | None = None
+        """Set while another process owns the contest: ``submit`` hands commands to it."""
+        self.on_fenced: Callable[[], None] | None = None
+        """Called when the database refused an append as fenced (another process owns it)."""
         hub.state, hub.seq = state, state.version
 
     @property
@@ -229,6 +251,8 @@ class ContestRunner:
             CommitFailed: the batch could not be committed (``code`` says why).
             DuplicateRow: one of ``rows`` is taken (nothing changed).
         """
+        if self.forward is not None:  # another process owns the contest
+            return await self.forward(command, keep_time, ref, tuple(rows))
         if isinstance(command, c.RemovePlayer) and not rows:
             # A removed player's personal data goes with them, in the same transaction as the
             # player_removed event (docs/api.md, "Players and their data").
@@ -238,7 +262,28 @@ class ContestRunner:
             self.queue.put_nowait(_Job(command, keep_time, future, ref, tuple(rows)))
         except asyncio.QueueFull:
             raise ContestBusy() from None
-        return await future
+        try:
+            return await future
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if self.forward is None or (task is not None and task.cancelling()):
+                raise
+            # the runner stepped down (another process owns the contest) mid-batch
+            raise CommitFailed(OWNER_CHANGED, OWNER_CHANGED_MESSAGE) from None
+
+    async def step_down(self, forward: Forward) -> None:
+        """Stop being the contest's owner (several processes): from now on ``submit`` hands
+        commands to ``forward``; commands still waiting are refused with ``owner_changed``
+        (nothing was written; a resend reaches the new owner); timers and the task stop."""
+        self.forward = forward
+        self.fence = None
+        waiting = [*filter(None, [self._held])]
+        self._held = None
+        while not self.queue.empty():
+            waiting.append(self.queue.get_nowait())
+        for job in waiting:
+            _settle(job, CommitFailed(OWNER_CHANGED, OWNER_CHANGED_MESSAGE))
+        await self.stop()
 
     def now_us(self) -> int:
         """The contest clock."""
@@ -388,6 +433,15 @@ class ContestRunner:
             return
         except DuplicateRow:
             raise
+        except Fenced:
+            log.warning(
+                "contest %s: fencing token %s is stale; another process owns the contest",
+                self.contest_id,
+                self.fence,
+            )
+            if self.on_fenced is not None:
+                self.on_fenced()
+            raise CommitFailed(OWNER_CHANGED, OWNER_CHANGED_MESSAGE) from None
         except Exception as failure:
             log.error(
                 "contest %s: commit of seq %d-%d failed (%s); reading the log to see whether it "
@@ -433,7 +487,14 @@ class ContestRunner:
             # of CPU, less than handing it to the store's thread and back while the event
             # loop is busy fanning out (every hand-over waits for the interpreter lock).
             # Checkpoints, which do write and sync, go to the store's thread.
-            self.store.append(self.contest_id, batch, status=status, snapshot=snapshot, rows=rows)
+            self.store.append(
+                self.contest_id,
+                batch,
+                status=status,
+                snapshot=snapshot,
+                rows=rows,
+                fence=self.fence,
+            )
             if self.store.checkpoint_due():
                 checkpoint = asyncio.get_running_loop().run_in_executor(
                     self.executor, self.store.checkpoint
@@ -443,7 +504,12 @@ class ContestRunner:
         await asyncio.get_running_loop().run_in_executor(
             self.executor,
             lambda: self.store.append(
-                self.contest_id, batch, status=status, snapshot=snapshot, rows=rows
+                self.contest_id,
+                batch,
+                status=status,
+                snapshot=snapshot,
+                rows=rows,
+                fence=self.fence,
             ),
         )
 
@@ -453,9 +519,29 @@ class ContestRunner:
             return read(*args)
         return await asyncio.get_running_loop().run_in_executor(self.executor, lambda: read(*args))
 
+    def follow(self, tail: list[StoredEvent]) -> None:
+        """Fold events another process committed (the owner's, read from Redis or the log) into
+        the state and publish them; events the state already has are skipped.
+
+        Raises:
+            RuntimeError: ``tail`` starts after the state's next seq (a gap: read the log).
+        """
+        tail = [e for e in tail if e.seq > self.state.version]
+        if tail:
+            self._fold(tail)
+
     def _adopt(self, tail: list[StoredEvent]) -> None:
         """Fold events found in the log after the state's seq (committed although the runner was
         not told) into the state, remember their refs and publish them."""
+        self._fold(tail)
+        log.warning(
+            "contest %s: adopted seq %d-%d found in the event log",
+            self.contest_id,
+            tail[0].seq,
+            tail[-1].seq,
+        )
+
+    def _fold(self, tail: list[StoredEvent]) -> None:
         if tail[0].seq != self.state.version + 1:
             raise RuntimeError(f"the log after seq {self.state.version} starts at {tail[0].seq}")
         decoder = msgspec.json.Decoder(Event)
@@ -465,12 +551,6 @@ class ContestRunner:
             state = apply(state, event)
         self.state = state
         self._remember_refs(tail)
-        log.warning(
-            "contest %s: adopted seq %d-%d found in the event log",
-            self.contest_id,
-            tail[0].seq,
-            tail[-1].seq,
-        )
         self.hub.publish(state, state.version, [event_type(e) for e in events])
         if self.on_events is not None:
             self.on_events(self.contest_id, events, state)

@@ -70,6 +70,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUIZ_HELLO_TIMEOUT", "10", "Seconds a new WebSocket has to send its hello."),
     Setting("QUIZ_PING_INTERVAL", "1.0", "Seconds between clock-sync pings to players and agents."),
     Setting("QUIZ_SNAPSHOT_EVERY", "200", "Events between state snapshots in the database."),
+    Setting(
+        "QUIZ_REDIS_URL",
+        "",
+        "Redis URL shared by several `quiz serve` processes; empty: one process, no Redis.",
+    ),
+    Setting(
+        "QUIZ_LEASE_SECONDS",
+        "5",
+        "Seconds a process owns a contest without renewing; a dead owner is replaced after it.",
+    ),
+    Setting(
+        "QUIZ_LEASE_RENEW_SECONDS",
+        "1",
+        "Seconds between lease renewals (and catch-up reads); at most a third of the lease.",
+    ),
     Setting("QUIZ_PACKS", "", "Extra question-pack folders (os.pathsep-separated)."),
     Setting("QUIZ_DEFAULT_LANG", "lv", "Interface language when a page names none (lv, lt, en)."),
     Setting("QUIZ_LOG_LEVEL", "info", "Log level: debug, info, warning, error."),
@@ -118,6 +133,9 @@ class Settings:
     hello_timeout: float = 10.0
     ping_interval: float = 1.0
     snapshot_every: int = 200
+    redis_url: str = field(default="", repr=False)  # may carry a password
+    lease_seconds: float = 5.0
+    lease_renew_seconds: float = 1.0
     packs: tuple[Path, ...] = ()
     default_lang: str = "lv"
     log_level: str = "info"
@@ -158,6 +176,9 @@ class Settings:
                 hello_timeout=_float(values, "QUIZ_HELLO_TIMEOUT", 0.1, 600),
                 ping_interval=_float(values, "QUIZ_PING_INTERVAL", 0.05, 60),
                 snapshot_every=_int(values, "QUIZ_SNAPSHOT_EVERY", 1, 1_000_000),
+                redis_url=values["QUIZ_REDIS_URL"].strip(),
+                lease_seconds=_float(values, "QUIZ_LEASE_SECONDS", 0.5, 600),
+                lease_renew_seconds=_float(values, "QUIZ_LEASE_RENEW_SECONDS", 0.05, 200),
                 packs=tuple(Path(p) for p in values["QUIZ_PACKS"].split(os.pathsep) if p),
                 default_lang=_choice(values, "QUIZ_DEFAULT_LANG", ("lv", "lt", "en")),
                 log_level=_choice(values, "QUIZ_LOG_LEVEL", ("debug", "info", "warning", "error")),
@@ -167,6 +188,11 @@ class Settings:
             )
         except KeyError as missing:  # pragma: no cover - every key has a default
             raise SettingsError(f"missing setting {missing}") from None
+        if settings.lease_renew_seconds * 3 > settings.lease_seconds:
+            raise SettingsError(
+                "QUIZ_LEASE_RENEW_SECONDS must be at most a third of QUIZ_LEASE_SECONDS "
+                f"({settings.lease_seconds:g}), not {settings.lease_renew_seconds:g}"
+            )
         return dataclasses.replace(settings, **overrides) if overrides else settings
 
 

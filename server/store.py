@@ -40,6 +40,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
+from server.fencing import Fenced
+
 metadata = sa.MetaData()
 
 REF_LENGTH = 200
@@ -129,6 +131,13 @@ screens = sa.Table(
     sa.Column("screen_id", sa.String(64), primary_key=True),
     sa.Column("venue", sa.String(100), nullable=False),
     sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+)
+
+fences = sa.Table(  # migration 0006: several processes (server/cluster.py)
+    "contest_fences",
+    metadata,
+    sa.Column("contest_id", sa.String(64), sa.ForeignKey("contests.contest_id"), primary_key=True),
+    sa.Column("fence", sa.BigInteger, nullable=False),
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -315,11 +324,17 @@ class Store:
         status: str,
         snapshot: tuple[int, str] | None = None,
         rows: Sequence[SetupRow] = (),
+        fence: int | None = None,
     ) -> None:
         """Append events (consecutive ``seq`` after the log's last) and the setup ``rows`` that
         belong to them in one transaction.
 
+        ``fence``: the writer's fencing token when several processes share the database
+        (server/cluster.py); the transaction first checks that it is still the contest's newest
+        (and holds that row's lock until it commits). ``None``: one process, no check.
+
         Raises:
+            Fenced: ``fence`` is no longer the contest's newest (nothing was written).
             DuplicateRow: a setup row is taken (nothing was written).
             StoreError: a sequence number is taken or the log moved on (nothing was written).
         """
@@ -327,6 +342,8 @@ class Store:
             return
         try:
             with self.engine.begin() as db:
+                if fence is not None:
+                    _check_fence(db, contest_id, fence)
                 db.execute(
                     events.insert(),
                     [
@@ -405,6 +422,27 @@ class Store:
         )
         with self.engine.connect() as db:
             return [_stored(r) for r in db.execute(query)]
+
+    def claim_fence(self, contest_id: str, fence: int) -> int:
+        """Make ``fence`` the contest's newest fencing token, unless a newer one is there: from
+        this commit on, appends with an older token fail (``Fenced``). Returns the contest's
+        token afterwards: ``fence`` when the claim held, the newer one otherwise."""
+        with self.engine.begin() as db:
+            claimed = db.execute(
+                fences.update()
+                .where(fences.c.contest_id == contest_id)
+                .where(fences.c.fence < fence)
+                .values(fence=fence)
+            )
+            if claimed.rowcount == 1:
+                return fence
+            current = db.execute(
+                sa.select(fences.c.fence).where(fences.c.contest_id == contest_id)
+            ).scalar()
+            if current is not None:
+                return int(current)
+            db.execute(fences.insert().values(contest_id=contest_id, fence=fence))
+            return fence
 
     # --- teams, players, agents -----------------------------------------------------------------
 
@@ -574,6 +612,20 @@ def _agent_row(row: Any) -> AgentRow:
 def _now_us() -> int:
     """Wall-clock time in µs since the epoch (when a contest finished, for retention)."""
     return int(time.time() * 1_000_000)
+
+
+def _check_fence(db: sa.Connection, contest_id: str, fence: int) -> None:
+    """The first statement of a fenced append: it locks the contest's fence row (PostgreSQL; a
+    SQLite write transaction locks the whole database) until the append commits, so a newer
+    claim waits for it or refuses it."""
+    held = db.execute(
+        fences.update()
+        .where(fences.c.contest_id == contest_id)
+        .where(fences.c.fence == fence)
+        .values(fence=fence)
+    )
+    if held.rowcount != 1:
+        raise Fenced(f"contest {contest_id!r}: fencing token {fence} is stale; batch refused")
 
 
 def _stored(row: sa.Row[Any]) -> StoredEvent:
