@@ -33,7 +33,7 @@ import jinja2
 
 from displays.messages import LANGUAGE_NAMES, LANGUAGES, Lang, Messages, catalogue, choose_language
 
-PageKind = Literal["host", "tablet", "screen", "audience", "index"]
+PageKind = Literal["host", "tablet", "screen", "audience", "index", "kiosk"]
 PAGE_KINDS: Final[tuple[PageKind, ...]] = get_args(PageKind)
 
 PACKAGE_DIR: Final = Path(__file__).resolve().parent
@@ -48,6 +48,7 @@ _PATHS: Final[dict[PageKind, str]] = {
     "screen": "/screen/{}",
     "audience": "/watch/{}",
     "index": "/",
+    "kiosk": "/kiosk/{}",
 }
 _TITLE_KEYS: Final[dict[PageKind, str]] = {
     "host": "page_host",
@@ -55,6 +56,7 @@ _TITLE_KEYS: Final[dict[PageKind, str]] = {
     "screen": "page_screen",
     "audience": "page_audience",
     "index": "page_index",
+    "kiosk": "page_kiosk",
 }
 
 
@@ -181,6 +183,20 @@ class AudiencePage(Page):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class KioskPage(Page):
+    """A venue's registration kiosk (docs/displays.md, "The registration kiosk"); its token
+    arrives in the link's fragment and its teams from ``GET …/kiosk``.
+
+    Attributes:
+        generations: the generation buttons (child, adult, senior).
+        pin_keys: the keys of the on-screen PIN pad, row by row ('<' erases one digit).
+    """
+
+    generations: tuple[Choice, ...]
+    pin_keys: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PageLink:
     """A contest page the index offers: its kind, label and path pattern (``{id}``)."""
 
@@ -206,6 +222,7 @@ PAGE_CLASSES: Final[dict[PageKind, type[Page]]] = {
     "screen": ScreenPage,
     "audience": AudiencePage,
     "index": IndexPage,
+    "kiosk": KioskPage,
 }
 TEMPLATE_NAMES: Final[dict[PageKind, str]] = {kind: f"{kind}.html" for kind in PAGE_KINDS}
 
@@ -317,6 +334,16 @@ def page_context(kind: PageKind, *, contest_id: str, lang: str, contest_title: s
         return ScreenPage(**common)
     if kind == "audience":
         return AudiencePage(**common)
+    if kind == "kiosk":
+        return KioskPage(
+            **common,
+            generations=(
+                Choice(value="child", label=t["gen_child"]),
+                Choice(value="adult", label=t["gen_adult"]),
+                Choice(value="senior", label=t["gen_senior"]),
+            ),
+            pin_keys=("1", "2", "3", "4", "5", "6", "7", "8", "9", "<", "0", "ok"),
+        )
     links = tuple(
         PageLink(kind=k, label=t[_TITLE_KEYS[k]], path=_PATHS[k])  # type: ignore[literal-required]
         for k in ("screen", "tablet", "audience", "host")

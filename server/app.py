@@ -31,11 +31,15 @@ from starlette.websockets import WebSocket
 from circulation_bridge import ConfigurationError
 from displays import STATIC_DIR, render_page
 from displays.pages import PageKind
+from server.admin import AdminApi
+from server.admin import page_routes as admin_page_routes
 from server.api import Api
 from server.collector import housekeeper
 from server.contests import ContestService, ServiceError
 from server.kiosk_api import KioskApi
+from server.lobby import LobbyApi
 from server.registration import Registrar, retention_loop
+from server.results import ResultsApi
 from server.settings import Settings, StartupError
 from server.ws import pinger, serve
 
@@ -46,6 +50,7 @@ PAGES: dict[str, PageKind] = {
     "play": "tablet",
     "screen": "screen",
     "watch": "audience",
+    "kiosk": "kiosk",
 }
 
 
@@ -146,6 +151,10 @@ def create_app(settings: Settings) -> QuizApp:
     routes = [
         *api.routes(),
         *KioskApi(api, registrar).routes(),
+        *AdminApi(api).routes(),
+        *ResultsApi(api).routes(),
+        *LobbyApi(api).routes(),
+        *admin_page_routes(service),
         Route("/", index),
         *(Route(f"/{path}/{{contest_id:str}}", page_for(kind)) for path, kind in PAGES.items()),
         Route("/media/{path:path}", media),

@@ -261,6 +261,53 @@ class Messages(TypedDict):
     error_connection_lost: str
     error_network: str
     error_unknown: str
+    # registration kiosk and tablet codes (issue 13)
+    page_kiosk: str
+    kiosk_scan_title: str
+    kiosk_scan_hint: str
+    kiosk_card_label: str
+    kiosk_pin_title: str
+    kiosk_pin_hint: str
+    kiosk_pin_erase: str
+    kiosk_pin_ok: str
+    kiosk_checking: str
+    kiosk_hello: str
+    kiosk_team_title: str
+    kiosk_generation_title: str
+    kiosk_confirm: str
+    kiosk_back: str
+    kiosk_start_over: str
+    kiosk_done_title: str
+    kiosk_done_again: str
+    kiosk_done_team: str
+    kiosk_tablet_code: str
+    kiosk_tablet_hint: str
+    kiosk_outcome_unknown_card: str
+    kiosk_outcome_wrong_pin: str
+    kiosk_outcome_blocked_card: str
+    kiosk_outcome_library_unavailable: str
+    kiosk_fallback_offer: str
+    kiosk_fallback_button: str
+    kiosk_fallback_title: str
+    kiosk_fallback_name: str
+    kiosk_fallback_pin: str
+    kiosk_no_token: str
+    kiosk_no_teams: str
+    kiosk_too_many: str
+    join_have_code: str
+    join_tablet_code: str
+    join_with_code_button: str
+    join_or_team_code: str
+    error_card_registered_elsewhere: str
+    error_wrong_team: str
+    error_registration_expired: str
+    error_wrong_librarian_pin: str
+    error_librarian_fallback_off: str
+    error_bad_tablet_code: str
+    error_invalid_card_number: str
+    error_invalid_pin: str
+    error_no_libraries: str
+    error_unknown_library: str
 
 
 def choose_language(value: str | None) -> Lang:

@@ -237,8 +237,7 @@ MESSAGES: Messages = {
     "error_too_many_attempts": "Too many wrong join codes. Please wait a minute and try again.",
     "error_player_removed": "The host has removed this player from the contest.",
     "error_join_key_taken": (
-        "This tablet already joined another team. "
-        "Reload the page and join again."
+        "This tablet already joined another team. Reload the page and join again."
     ),
     "error_message_too_large": "That message is too large.",
     "error_unauthorized": "The secret or token is not right.",
@@ -246,4 +245,65 @@ MESSAGES: Messages = {
     "error_connection_lost": "The connection was lost before the server answered.",
     "error_network": "The server cannot be reached. Check the network.",
     "error_unknown": "Something went wrong ({code}).",
+    # registration kiosk and tablet codes (issue 13)
+    "page_kiosk": "Registration",
+    "kiosk_scan_title": "Scan your library card",
+    "kiosk_scan_hint": (
+        "Hold the card's barcode under the scanner — or type the number and press Enter."
+    ),
+    "kiosk_card_label": "Card number",
+    "kiosk_pin_title": "Enter your PIN",
+    "kiosk_pin_hint": "The PIN of your library card.",
+    "kiosk_pin_erase": "Erase",
+    "kiosk_pin_ok": "OK",
+    "kiosk_checking": "Checking your card with the library…",
+    "kiosk_hello": "Hello, {name}!",
+    "kiosk_team_title": "Choose your team",
+    "kiosk_generation_title": "You are…",
+    "kiosk_confirm": "Register",
+    "kiosk_back": "Back",
+    "kiosk_start_over": "Start again",
+    "kiosk_done_title": "You are registered, {name}!",
+    "kiosk_done_again": "Welcome back, {name}! Here is a new code.",
+    "kiosk_done_team": "Team: {team}",
+    "kiosk_tablet_code": "Your tablet code",
+    "kiosk_tablet_hint": (
+        "On a tablet, tap “I have a code” and type this number — or scan the QR code with"
+        " the tablet's camera."
+    ),
+    "kiosk_outcome_unknown_card": (
+        "The library does not know this card. Please ask at the library desk."
+    ),
+    "kiosk_outcome_wrong_pin": "The PIN is not right. Please try again.",
+    "kiosk_outcome_blocked_card": (
+        "This card cannot be used just now. Please see the library desk."
+    ),
+    "kiosk_outcome_library_unavailable": "The library's system is not answering just now.",
+    "kiosk_fallback_offer": "A librarian can register you by name.",
+    "kiosk_fallback_button": "Librarian: register by name",
+    "kiosk_fallback_title": "Register by name (librarian)",
+    "kiosk_fallback_name": "The player's first name and surname",
+    "kiosk_fallback_pin": "Librarian PIN",
+    "kiosk_no_token": "This kiosk's link is not valid. Ask the host for the kiosk link.",
+    "kiosk_no_teams": "No team registers at this library yet.",
+    "kiosk_too_many": "Too many tries. Please wait a few minutes or ask the library desk.",
+    "join_have_code": "I have a code from the kiosk",
+    "join_tablet_code": "Your code from the kiosk (8 digits)",
+    "join_with_code_button": "Join with my code",
+    "join_or_team_code": "Or join with your team's code:",
+    "error_card_registered_elsewhere": (
+        "This card is already registered for another team. Please ask the host."
+    ),
+    "error_wrong_team": "That team does not register at this library.",
+    "error_registration_expired": "That took a while — please scan your card again.",
+    "error_wrong_librarian_pin": "The librarian PIN is not right.",
+    "error_librarian_fallback_off": "This kiosk has no librarian PIN.",
+    "error_bad_tablet_code": (
+        "This code is not valid (it may be used or too old). Scan your card at the kiosk "
+        "for a new one."
+    ),
+    "error_invalid_card_number": "That is not a card number. Please scan the card again.",
+    "error_invalid_pin": "That PIN cannot be right. Please try again.",
+    "error_no_libraries": "No libraries are configured on this server.",
+    "error_unknown_library": "There is no such library.",
 }

@@ -250,4 +250,68 @@ MESSAGES: Messages = {
     "error_connection_lost": "Ryšys nutrūko, kol serveris dar neatsakė.",
     "error_network": "Serveris nepasiekiamas. Patikrinkite tinklą.",
     "error_unknown": "Įvyko klaida ({code}).",
+    # registration kiosk and tablet codes (issue 13)
+    "page_kiosk": "Registracija",
+    "kiosk_scan_title": "Nuskenuokite savo bibliotekos kortelę",
+    "kiosk_scan_hint": (
+        "Laikykite kortelės brūkšninį kodą po skaitytuvu — arba įrašykite numerį ir "
+        "paspauskite Enter."
+    ),
+    "kiosk_card_label": "Kortelės numeris",
+    "kiosk_pin_title": "Įveskite savo PIN",
+    "kiosk_pin_hint": "Jūsų bibliotekos kortelės PIN kodas.",
+    "kiosk_pin_erase": "Trinti",
+    "kiosk_pin_ok": "Gerai",
+    "kiosk_checking": "Tikriname kortelę bibliotekoje…",
+    "kiosk_hello": "Sveiki, {name}!",
+    "kiosk_team_title": "Pasirinkite savo komandą",
+    "kiosk_generation_title": "Jūs esate…",
+    "kiosk_confirm": "Registruotis",
+    "kiosk_back": "Atgal",
+    "kiosk_start_over": "Pradėti iš naujo",
+    "kiosk_done_title": "Jūs užregistruotas, {name}!",
+    "kiosk_done_again": "Sveiki sugrįžę, {name}! Štai naujas kodas.",
+    "kiosk_done_team": "Komanda: {team}",
+    "kiosk_tablet_code": "Jūsų planšetės kodas",
+    "kiosk_tablet_hint": (
+        "Planšetėje palieskite „Turiu kodą“ ir įrašykite šį numerį — arba nuskenuokite QR"
+        " kodą planšetės kamera."
+    ),
+    "kiosk_outcome_unknown_card": (
+        "Biblioteka šios kortelės nežino. Prašome kreiptis į bibliotekos aptarnavimo skyrių."
+    ),
+    "kiosk_outcome_wrong_pin": "PIN kodas neteisingas. Prašome bandyti dar kartą.",
+    "kiosk_outcome_blocked_card": (
+        "Šios kortelės dabar negalima naudoti. Prašome kreiptis į bibliotekos aptarnavimo skyrių."
+    ),
+    "kiosk_outcome_library_unavailable": "Bibliotekos sistema šiuo metu neatsako.",
+    "kiosk_fallback_offer": "Bibliotekininkas gali jus užregistruoti pagal vardą.",
+    "kiosk_fallback_button": "Bibliotekininkui: registruoti pagal vardą",
+    "kiosk_fallback_title": "Registruoti pagal vardą (bibliotekininkas)",
+    "kiosk_fallback_name": "Žaidėjo vardas ir pavardė",
+    "kiosk_fallback_pin": "Bibliotekininko PIN",
+    "kiosk_no_token": "Šio registracijos punkto nuoroda negalioja. Paprašykite vedėjo nuorodos.",
+    "kiosk_no_teams": "Šioje bibliotekoje dar neregistruojama jokia komanda.",
+    "kiosk_too_many": (
+        "Per daug bandymų. Prašome palaukti kelias minutes arba kreiptis į bibliotekininką."
+    ),
+    "join_have_code": "Turiu kodą iš registracijos",
+    "join_tablet_code": "Jūsų kodas iš registracijos (8 skaitmenys)",
+    "join_with_code_button": "Prisijungti su savo kodu",
+    "join_or_team_code": "Arba prisijunkite su komandos kodu:",
+    "error_card_registered_elsewhere": (
+        "Ši kortelė jau užregistruota kitoje komandoje. Prašome kreiptis į vedėją."
+    ),
+    "error_wrong_team": "Ši komanda neregistruojama šioje bibliotekoje.",
+    "error_registration_expired": "Praėjo per daug laiko — prašome nuskenuoti kortelę dar kartą.",
+    "error_wrong_librarian_pin": "Bibliotekininko PIN neteisingas.",
+    "error_librarian_fallback_off": "Šis registracijos punktas neturi bibliotekininko PIN.",
+    "error_bad_tablet_code": (
+        "Šis kodas negalioja (gal jau panaudotas ar per senas). Nuskenuokite kortelę "
+        "registracijoje, kad gautumėte naują."
+    ),
+    "error_invalid_card_number": "Tai ne kortelės numeris. Prašome nuskenuoti kortelę dar kartą.",
+    "error_invalid_pin": "Šis PIN negali būti teisingas. Prašome bandyti dar kartą.",
+    "error_no_libraries": "Šiame serveryje nenustatyta jokių bibliotekų.",
+    "error_unknown_library": "Tokios bibliotekos nėra.",
 }

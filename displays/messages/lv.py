@@ -239,8 +239,7 @@ MESSAGES: Messages = {
     ),
     "error_player_removed": "Vadītājs šo spēlētāju ir izņēmis no konkursa.",
     "error_join_key_taken": (
-        "Šī planšete jau pievienojās citai komandai. "
-        "Pārlādējiet lapu un pievienojieties vēlreiz."
+        "Šī planšete jau pievienojās citai komandai. Pārlādējiet lapu un pievienojieties vēlreiz."
     ),
     "error_message_too_large": "Ziņojums ir pārāk garš.",
     "error_unauthorized": "Slepenā atslēga vai žetons nav pareizs.",
@@ -248,4 +247,67 @@ MESSAGES: Messages = {
     "error_connection_lost": "Savienojums zuda, pirms serveris atbildēja.",
     "error_network": "Serveris nav sasniedzams. Pārbaudiet tīklu.",
     "error_unknown": "Radās kļūda ({code}).",
+    # registration kiosk and tablet codes (issue 13)
+    "page_kiosk": "Reģistrācija",
+    "kiosk_scan_title": "Noskenējiet savu bibliotēkas karti",
+    "kiosk_scan_hint": (
+        "Turiet kartes svītrkodu zem skenera — vai ierakstiet numuru un nospiediet Enter."
+    ),
+    "kiosk_card_label": "Kartes numurs",
+    "kiosk_pin_title": "Ievadiet savu PIN",
+    "kiosk_pin_hint": "Jūsu bibliotēkas kartes PIN kods.",
+    "kiosk_pin_erase": "Dzēst",
+    "kiosk_pin_ok": "Labi",
+    "kiosk_checking": "Pārbaudām karti bibliotēkā…",
+    "kiosk_hello": "Sveiki, {name}!",
+    "kiosk_team_title": "Izvēlieties savu komandu",
+    "kiosk_generation_title": "Jūs esat…",
+    "kiosk_confirm": "Reģistrēties",
+    "kiosk_back": "Atpakaļ",
+    "kiosk_start_over": "Sākt no jauna",
+    "kiosk_done_title": "Jūs esat reģistrēts, {name}!",
+    "kiosk_done_again": "Prieks jūs atkal redzēt, {name}! Lūk, jauns kods.",
+    "kiosk_done_team": "Komanda: {team}",
+    "kiosk_tablet_code": "Jūsu planšetes kods",
+    "kiosk_tablet_hint": (
+        "Planšetē pieskarieties “Man ir kods” un ierakstiet šo numuru — vai noskenējiet "
+        "QR kodu ar planšetes kameru."
+    ),
+    "kiosk_outcome_unknown_card": (
+        "Bibliotēka šo karti nepazīst. Lūdzu, jautājiet bibliotēkas apkalpošanas vietā."
+    ),
+    "kiosk_outcome_wrong_pin": "PIN kods nav pareizs. Lūdzu, mēģiniet vēlreiz.",
+    "kiosk_outcome_blocked_card": (
+        "Šo karti pašlaik nevar izmantot. Lūdzu, vērsieties bibliotēkas apkalpošanas vietā."
+    ),
+    "kiosk_outcome_library_unavailable": "Bibliotēkas sistēma pašlaik neatbild.",
+    "kiosk_fallback_offer": "Bibliotekārs var jūs reģistrēt pēc vārda.",
+    "kiosk_fallback_button": "Bibliotekāram: reģistrēt pēc vārda",
+    "kiosk_fallback_title": "Reģistrēt pēc vārda (bibliotekārs)",
+    "kiosk_fallback_name": "Spēlētāja vārds un uzvārds",
+    "kiosk_fallback_pin": "Bibliotekāra PIN",
+    "kiosk_no_token": "Šīs reģistrācijas vietas saite nav derīga. Lūdziet vadītājam saiti.",
+    "kiosk_no_teams": "Šajā bibliotēkā vēl nereģistrējas neviena komanda.",
+    "kiosk_too_many": (
+        "Pārāk daudz mēģinājumu. Lūdzu, pagaidiet dažas minūtes vai jautājiet bibliotekāram."
+    ),
+    "join_have_code": "Man ir kods no reģistrācijas",
+    "join_tablet_code": "Jūsu kods no reģistrācijas (8 cipari)",
+    "join_with_code_button": "Pievienoties ar savu kodu",
+    "join_or_team_code": "Vai pievienojieties ar komandas kodu:",
+    "error_card_registered_elsewhere": (
+        "Šī karte jau reģistrēta citā komandā. Lūdzu, jautājiet vadītājam."
+    ),
+    "error_wrong_team": "Šī komanda nereģistrējas šajā bibliotēkā.",
+    "error_registration_expired": "Pagāja pārāk ilgs laiks — lūdzu, noskenējiet karti vēlreiz.",
+    "error_wrong_librarian_pin": "Bibliotekāra PIN nav pareizs.",
+    "error_librarian_fallback_off": "Šai reģistrācijas vietai nav bibliotekāra PIN.",
+    "error_bad_tablet_code": (
+        "Šis kods nav derīgs (varbūt jau izmantots vai par vecu). Noskenējiet karti "
+        "reģistrācijā, lai saņemtu jaunu."
+    ),
+    "error_invalid_card_number": "Tas nav kartes numurs. Lūdzu, noskenējiet karti vēlreiz.",
+    "error_invalid_pin": "Šis PIN nevar būt pareizs. Lūdzu, mēģiniet vēlreiz.",
+    "error_no_libraries": "Šim serverim nav iestatītu bibliotēku.",
+    "error_unknown_library": "Tādas bibliotēkas nav.",
 }

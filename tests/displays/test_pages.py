@@ -134,7 +134,7 @@ def test_unknown_language_falls_back_to_latvian() -> None:
 
 def test_unknown_page_is_refused() -> None:
     with pytest.raises(ValueError, match="no page"):
-        render_page("kiosk", contest_id="c1", lang="lv")  # type: ignore[arg-type]
+        render_page("lobby", contest_id="c1", lang="lv")  # type: ignore[arg-type]
 
 
 def test_contexts_are_frozen_and_typed() -> None:

@@ -2,7 +2,8 @@
 //
 // Joining posts {join_code, display_name, generation, join_key} to /api/contests/{id}/join and keeps the
 // player token in localStorage (per contest), so a reload or a dropped network resumes play. The
-// code may come in the URL fragment (#code=JEL-4821), which never reaches the server's logs.
+// code may come in the URL fragment (#code=JEL-4821), which never reaches the server's logs. A
+// player registered at the kiosk types its one-time code instead, or scans its QR code (#pass=…).
 // The buzz button sends the pointerdown's own time on this device's clock
 // (performance.timeOrigin + event.timeStamp); the server maps it to its clock with the ping/pong
 // samples this client answers (client.js). Countdowns use the server's `clock` offset.
@@ -53,9 +54,12 @@ function forgetPlayer() {
 
 // --- joining ----------------------------------------------------------------------------------
 
+let fragmentPass = null; // a tablet code from the kiosk's QR code (#pass=12345678)
+
 function codeFromFragment() {
   const params = new URLSearchParams(location.hash.replace(/^#/, ""));
   const code = params.get("code");
+  fragmentPass = params.get("pass");
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
   return code;
 }
@@ -121,6 +125,36 @@ async function join(event) {
   } finally {
     button.disabled = false;
     setText(button, t("join_button"));
+  }
+}
+
+// A player registered at the kiosk joins with the one-time code it showed (typed, or the QR
+// code's link): no team code and no name to type (docs/displays.md, "Onto a tablet").
+async function claim(event) {
+  if (event) event.preventDefault();
+  const input = $("[data-pass-code]");
+  const code = input.value.replace(/\D/g, "");
+  const error = $("[data-join-error]");
+  if (code.length !== 8) {
+    show(error, true);
+    setText(error, t("join_tablet_code"));
+    input.focus();
+    return;
+  }
+  const button = $("[data-pass-button]");
+  button.disabled = true;
+  try {
+    const path = `/api/contests/${encodeURIComponent(config.contest_id)}/claim`;
+    const answer = await postJson(path, { tablet_code: code });
+    player = { ...answer, join_code: null };
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(player));
+    input.value = "";
+    startPlaying();
+  } catch (problem) {
+    show(error, true);
+    setText(error, errorText(problem.code, problem.message));
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -496,11 +530,16 @@ buzzButton.addEventListener("keydown", (event) => {
 });
 buzzButton.addEventListener("contextmenu", (event) => event.preventDefault());
 $("[data-join-form]").addEventListener("submit", join);
+$("[data-pass-form]").addEventListener("submit", claim);
 $("[data-leave]").addEventListener("click", leave);
 setInterval(tick, 100);
 
 const fragmentCode = codeFromFragment();
 if (fragmentCode) $("[data-join-code]").value = fragmentCode;
 const sameCode = (a, b) => String(a || "").toUpperCase() === String(b || "").toUpperCase();
-if (player && (!fragmentCode || sameCode(fragmentCode, player.join_code))) startPlaying();
+if (fragmentPass) {
+  $("[data-pass-code]").value = fragmentPass;
+  showJoin();
+  claim();
+} else if (player && (!fragmentCode || sameCode(fragmentCode, player.join_code))) startPlaying();
 else showJoin();
