@@ -125,7 +125,12 @@ async def _serve(settings: Settings, duration: float) -> int:
         await asyncio.sleep(0.05)
     base = f"http://{settings.host}:{settings.port}"
     try:
-        demo = await _create_demo(base, settings.public_url or base, settings.audience_delay)
+        demo = await _create_demo(
+            base,
+            settings.public_url or base,
+            settings.audience_delay,
+            with_kiosks=bool(settings.environ.get("QUIZ_LIBRARIES")),
+        )
         print(demo, flush=True)
     except (httpx.HTTPError, KeyError) as error:
         print(f"quiz demo: could not create the demo contest: {error}")
@@ -140,7 +145,9 @@ async def _serve(settings: Settings, duration: float) -> int:
     return 0
 
 
-async def _create_demo(base: str, public: str, audience_delay: float) -> str:
+async def _create_demo(
+    base: str, public: str, audience_delay: float, *, with_kiosks: bool = False
+) -> str:
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         made = await http.post(
             "/api/contests",
@@ -157,6 +164,7 @@ async def _create_demo(base: str, public: str, audience_delay: float) -> str:
         lines = ["", "Baltic Science Quiz — demo contest is running", ""]
         codes: list[tuple[str, str]] = []
         screens: list[tuple[str, str]] = []
+        kiosks: list[tuple[str, str]] = []
         for team_id, name, venue, colour in TEAMS:
             answer = await http.post(
                 f"/api/contests/{contest_id}/teams",
@@ -170,6 +178,12 @@ async def _create_demo(base: str, public: str, audience_delay: float) -> str:
             )
             screen.raise_for_status()
             screens.append((name, screen.json()["screen_token"]))
+            if with_kiosks:  # a registration kiosk where a configured library fits the city
+                kiosk = await http.post(
+                    f"/api/contests/{contest_id}/kiosks", headers=auth, json={"venue": name}
+                )
+                if kiosk.status_code == 201:
+                    kiosks.append((name, kiosk.json()["kiosk_token"]))
         for round_ in ROUNDS:
             (
                 await http.post(f"/api/contests/{contest_id}/rounds", headers=auth, json=round_)
@@ -183,12 +197,16 @@ async def _create_demo(base: str, public: str, audience_delay: float) -> str:
     for name, token in screens:
         lang = "lt" if name == "Šiauliai" else "lv"
         lines.append(f"  Screen {name:9}: {public}/screen/{contest_id}?lang={lang}#token={token}")
+    for name, token in kiosks:
+        lang = "lt" if name == "Šiauliai" else "lv"
+        lines.append(f"  Kiosk {name:10}: {public}/kiosk/{contest_id}?lang={lang}#token={token}")
     lines.append(
         f"  Audience:      {public}/watch/{contest_id}?lang=en"
         f"   ({audience_delay:g} s behind: QUIZ_AUDIENCE_DELAY)"
     )
     lines.append("")
     lines.append(
-        "  The host secret and screen tokens above are shown only once. Press Ctrl-C to stop."
+        "  The host secret, screen and kiosk tokens above are shown only once. "
+        "Press Ctrl-C to stop."
     )
     return "\n".join(lines)
