@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -281,3 +282,35 @@ def test_the_host_erases_a_player(tmp_path: Path, sip2: tuple[Pysip2Library, int
         # the card is free again: a new registration makes a new player
         again = venue.register(venue.lookup(GIRTS, PINS[GIRTS]).json()["registration"], "jelgava-b")
         assert again.status_code == 201 and again.json()["player_id"] != player_id
+
+
+def test_no_card_number_or_pin_in_any_database_row(
+    tmp_path: Path, sip2: tuple[Pysip2Library, int], database_url: str
+) -> None:
+    """SQLite and PostgreSQL: after registrations (one by card, one refused PIN), no row of any
+    table holds a card number or PIN; the card hash is there."""
+    import sqlalchemy as sa
+
+    from circulation_bridge.privacy import card_hash
+
+    with kiosk_client(tmp_path, sip2[1], database_url=database_url) as http:
+        venue = Venue(http)
+        assert venue.lookup(RUTA, "000000").json()["outcome"] == "wrong_pin"
+        found = venue.lookup(GIRTS, PINS[GIRTS]).json()
+        assert venue.register(found["registration"], "jelgava-a").status_code == 201
+        contest_id = venue.contest_id
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as db:
+            tables = sa.inspect(engine).get_table_names()
+            dump = []
+            for table in tables:
+                for row in db.execute(sa.text(f"SELECT * FROM {table}")):
+                    dump.append(" ".join(str(value) for value in row))
+    finally:
+        engine.dispose()
+    text = "\n".join(line for line in dump if contest_id in line)
+    assert card_hash(SECRET.encode(), "JELGAVA", GIRTS) in text
+    for secret in (GIRTS, RUTA, PINS[GIRTS], "000000"):
+        # standing alone: a six-digit PIN may turn up inside a microsecond timestamp by chance
+        assert not re.search(rf"(?<!\d){secret}(?!\d)", text), secret
