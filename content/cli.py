@@ -1,8 +1,10 @@
 """``quiz content …``: validate, stats, import, export, schema and template.
 
 Problems are printed one per line as ``FILE:LINE:COLUMN: error: MESSAGE`` on standard output (the
-format editors and CI logs link to); summaries go to standard error. Exit status: 0 when all is
-well, 1 when the input has problems or a file would be overwritten, 2 for a usage error.
+format editors and CI logs link to), and ``validate`` adds the warnings of ``content.audit`` as
+``FILE:LINE:COLUMN: warning: MESSAGE``; summaries go to standard error. Exit status: 0 when all is
+well (warnings too, unless ``--strict``), 1 when the input has problems or a file would be
+overwritten, 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import msgspec
 
+from content.audit import audit_pack
 from content.errors import OverwriteRefused, PackInvalid, Problem, SpreadsheetInvalid
 from content.loader import pack_root, read_pack
 from content.schema import SCHEMA_DIR, stale_schemas, write_schemas
@@ -32,9 +35,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "validate",
         help="check packs and print every problem as FILE:LINE:COLUMN: error: MESSAGE",
         description="Check question packs (a pack folder, its pack.yaml, or one question file "
-        "of a pack) and print every problem at once. Exit 0 when all are valid, else 1.",
+        "of a pack) and print every problem at once, then warnings about fairness and style "
+        "(answer positions, long right options, near-duplicates, revealing explanations, forms "
+        "of address, quotes and dashes, true/false prefixes). Exit 0 when all are valid, else 1.",
     )
     validate.add_argument("paths", nargs="+", metavar="PATH", type=Path)
+    validate.add_argument(
+        "--strict", action="store_true", help="fail (exit 1) on warnings too, not only on errors"
+    )
     validate.set_defaults(handler=run_validate)
 
     stats = sub.add_parser(
@@ -85,33 +93,45 @@ def _print_problems(problems: Iterable[Problem]) -> int:
     return count
 
 
-def _problems_of(path: Path) -> tuple[list[Problem], int]:
-    """The problems of the pack at ``path`` (only of that file, for a question file)."""
+def _problems_of(path: Path) -> tuple[list[Problem], int, list[Problem]]:
+    """The problems of the pack at ``path``, its question count and its warnings (only of that
+    file, for a question file). Warnings are looked for once the pack has no problem."""
     if not path.exists():
-        return [Problem(str(path), 1, 1, "no such file or folder")], 0
+        return [Problem(str(path), 1, 1, "no such file or folder")], 0, []
     if path.is_file() and path.name != "pack.yaml":
         root = path.parent.parent
         if path.parent.name != "questions" or not (root / "pack.yaml").is_file():
             message = "not a pack: give a pack folder, its pack.yaml or a file of its questions/"
-            return [Problem(str(path), 1, 1, message)], 0
+            return [Problem(str(path), 1, 1, message)], 0, []
         reading = read_pack(root)
         mine = [p for p in reading.problems if Path(p.file) == path]
         in_file = sum(1 for m in reading.pack.meta.values() if root / m.file == path)
-        return mine, in_file
+        warnings = [] if reading.problems else audit_pack(reading.pack)
+        return mine, in_file, [w for w in warnings if Path(w.file) == path]
     reading = read_pack(pack_root(path))
-    return list(reading.problems), len(reading.pack.questions)
+    warnings = [] if reading.problems else audit_pack(reading.pack)
+    return list(reading.problems), len(reading.pack.questions), warnings
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'s' if number != 1 else ''}"
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    """``quiz content validate PATH...``."""
-    total = 0
+    """``quiz content validate PATH... [--strict]``."""
+    total = warned = 0
     for path in args.paths:
-        problems, questions = _problems_of(path)
+        problems, questions, warnings = _problems_of(path)
         total += _print_problems(problems)
+        warned += _print_problems(warnings)
         if not problems:
-            print(f"{path}: ok, {questions} questions")
+            note = f", {_count(len(warnings), 'warning')}" if warnings else ""
+            print(f"{path}: ok, {questions} questions{note}")
     if total:
-        print(f"{total} problem{'s' if total != 1 else ''} found", file=sys.stderr)
+        print(f"{_count(total, 'problem')} found", file=sys.stderr)
+        return 1
+    if warned and args.strict:
+        print(f"{_count(warned, 'warning')} found (--strict)", file=sys.stderr)
         return 1
     return 0
 

@@ -16,19 +16,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One problem in a file, at a 1-based line and column (a row and column in a spreadsheet)."""
+    """One problem in a file, at a 1-based line and column (a row and column in a spreadsheet).
+
+    ``severity`` is ``error`` (the pack is invalid) or ``warning`` (``content.audit``: the pack
+    is valid, but an editor should look).
+    """
 
     file: str
     line: int
     column: int
     message: str
+    severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: error: {self.message}"
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
 
 
 class ContentError(Exception):

@@ -46,11 +46,13 @@ class QuestionMeta:
         audience: ``children``, ``everyone`` or ``adults``.
         file: the question file, relative to the pack folder (``questions/physics.yaml``).
         line: the line where the question starts.
+        column: the column where the question starts.
     """
 
     audience: str
     file: str
     line: int
+    column: int = 1
 
 
 @dataclass(frozen=True)
@@ -278,7 +280,9 @@ class _QuestionReader:
             self.problems.append(node.position.problem(f"{prefix}{exc.message}"))
             return
         self.questions.append(question)
-        self.meta[entry.id] = QuestionMeta(entry.audience, relative, node.position.line)
+        self.meta[entry.id] = QuestionMeta(
+            entry.audience, relative, node.position.line, node.position.column
+        )
 
 
 def _options(choices: dict[str, dict[str, str]]) -> tuple[engine.Option, ...]:
