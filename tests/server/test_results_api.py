@@ -1,0 +1,250 @@
+"""Results, exports, the participation report, the admin API and the lobby over HTTP (issue 15).
+
+A contest is played on a TestClient (an open-text all-play question Jelgava gets right, a host
+adjustment), then its results are read as JSON, CSV and XLSX and checked against its event log;
+the public results hold no player names and appear only after the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from openpyxl import load_workbook
+from starlette.testclient import TestClient
+
+from game.events import Event
+from game.results import contest_results
+from server.app import create_app
+from tests.server.conftest import make_settings, reply_to, setup_contest
+
+ADMIN = {"Authorization": "Bearer admin-token-for-tests"}
+
+
+def _setup(client: TestClient) -> dict[str, Any]:
+    """``setup_contest`` as the admin (the server has an admin token)."""
+    client.headers["Authorization"] = ADMIN["Authorization"]
+    try:
+        return setup_contest(client)
+    finally:
+        del client.headers["Authorization"]
+
+
+def _host(client: TestClient, contest: dict[str, Any], *commands: dict[str, Any]) -> None:
+    with client.websocket_connect(f"/ws/{contest['id']}") as ws:
+        ws.send_json({"type": "hello", "role": "host", "secret": contest["secret"]})
+        assert ws.receive_json()["type"] == "welcome"
+        for number, command in enumerate(commands, start=1):
+            ws.send_json({"type": "command", "id": number, "command": command})
+            reply = reply_to(ws)
+            assert reply["type"] == "ack", (command, reply)
+
+
+def _answer(client: TestClient, contest: dict[str, Any], team: str, text: str) -> None:
+    with client.websocket_connect(f"/ws/{contest['id']}") as ws:
+        ws.send_json({"type": "hello", "role": "player", "token": contest["tokens"][team]})
+        assert ws.receive_json()["type"] == "welcome"
+        ws.send_json({"type": "answer", "id": 1, "answer": {"kind": "text", "text": text}})
+        assert reply_to(ws)["type"] == "ack"
+
+
+def _play(client: TestClient, finish: bool = True) -> dict[str, Any]:
+    contest = _setup(client)
+    _host(
+        client,
+        contest,
+        {"type": "start_contest"},
+        {"type": "start_round", "round_index": 1},
+        {"type": "show_question"},
+    )
+    _answer(client, contest, "jelgava", "Oxygen")
+    _answer(client, contest, "liepaja", "Nitrogen")
+    _host(
+        client,
+        contest,
+        {"type": "lock_answers"},
+        {"type": "judge", "team_id": "liepaja", "correct": False},
+        {"type": "reveal"},
+        {"type": "end_round"},
+    )
+    _host(
+        client, contest, {"type": "adjust_score", "team_id": "siauliai", "delta": 4, "reason": "x"}
+    )
+    if finish:
+        _host(client, contest, {"type": "end_contest"})
+    return contest
+
+
+def _log(client: TestClient, contest: dict[str, Any]) -> list[Event]:
+    rows = client.get(f"/api/contests/{contest['id']}/events", headers=contest["auth"]).json()
+    return [msgspec.convert(r["event"], Event) for r in rows["events"]]  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client(tmp_path: Path):
+    settings = make_settings(tmp_path, admin_token="admin-token-for-tests")
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_results_json_follows_the_event_log(client):
+    contest = _play(client)
+    answer = client.get(f"/api/contests/{contest['id']}/results", headers=contest["auth"])
+    assert answer.status_code == 200, answer.text
+    results = answer.json()
+    expected = msgspec.json.decode(msgspec.json.encode(contest_results(_log(client, contest))))
+    assert results["ranking"] == expected["ranking"]
+    assert {t["team_id"]: t["score"] for t in results["ranking"]} == {
+        "jelgava": 10,
+        "liepaja": 0,
+        "siauliai": 4,
+    }
+    [question] = results["questions"]
+    assert question["verdicts"] == {"jelgava": "correct", "liepaja": "wrong"}
+    assert question["correct_share"] == 0.5
+    assert [p["display_name"] for p in results["players"]] == [
+        "jelgava one",
+        "liepaja one",
+        "siauliai one",
+    ]
+    admin = client.get(f"/api/contests/{contest['id']}/results", headers=ADMIN)
+    assert admin.json() == results
+    assert client.get(f"/api/contests/{contest['id']}/results").status_code == 401
+
+
+def test_csv_and_xlsx_exports_match_the_results_and_hold_no_names(client):
+    contest = _play(client)
+    cid, auth = contest["id"], contest["auth"]
+    ranking = client.get(f"/api/contests/{cid}/results.csv?table=ranking", headers=auth)
+    assert ranking.status_code == 200 and ranking.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(ranking.content.decode("utf-8-sig"))))
+    assert [(r["team_id"], int(r["score"])) for r in rows] == [
+        ("jelgava", 10),
+        ("siauliai", 4),
+        ("liepaja", 0),
+    ]
+    assert rows[1]["adjustments"] == "4"
+    questions = client.get(f"/api/contests/{cid}/results.csv?table=questions", headers=auth)
+    [q] = list(csv.DictReader(io.StringIO(questions.content.decode("utf-8-sig"))))
+    assert (q["verdict jelgava"], q["verdict liepaja"], q["correct_share"]) == (
+        "correct",
+        "wrong",
+        "0.5",
+    )
+    book = client.get(f"/api/contests/{cid}/results.xlsx?lang=lv", headers=auth)
+    assert book.status_code == 200
+    workbook = load_workbook(io.BytesIO(book.content))
+    assert workbook.sheetnames == ["ranking", "progression", "questions", "players"]
+    sheet = workbook["ranking"]
+    assert [c.value for c in sheet[2]][:5] == [1, "jelgava", "Jelgava", "Jelgava", 10]
+    assert len(workbook["progression"]._charts) == 1
+    players = [[c.value for c in row] for row in workbook["players"].iter_rows(min_row=2)]
+    assert players == [
+        ["Jelgava", "unknown", 1],
+        ["Liepāja", "unknown", 1],
+        ["Šiauliai", "unknown", 1],
+    ]
+    everything = b"".join(
+        client.get(f"/api/contests/{cid}/results.csv?table={t}", headers=auth).content
+        for t in ("ranking", "progression", "questions", "players")
+    )
+    assert b"jelgava one" not in everything and b"pt_" not in everything
+    bad = client.get(f"/api/contests/{cid}/results.csv?table=secrets", headers=auth)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_message"
+
+
+def test_public_results_only_after_the_end_and_without_names(client):
+    contest = _play(client, finish=False)
+    early = client.get(f"/api/public/contests/{contest['id']}/results")
+    assert early.status_code == 409 and early.json()["error"]["code"] == "not_finished"
+    _host(client, contest, {"type": "end_contest"})
+    public = client.get(f"/api/public/contests/{contest['id']}/results")
+    assert public.status_code == 200
+    assert public.json()["players"] == [] and public.json()["public"] is True
+    assert "jelgava one" not in public.text
+    chart = client.get(f"/api/public/contests/{contest['id']}/results/chart.svg?lang=lt")
+    assert chart.status_code == 200 and chart.text.startswith("<svg")
+    assert "taškai" in chart.text and "<script" not in chart.text
+    assert client.get("/api/public/contests/nope/results").status_code == 404
+
+
+def test_participation_report_counts_contests_in_the_range(client):
+    _play(client)
+    _play(client)
+    _setup(client)  # never started: not held
+    today = datetime.datetime.now(tz=datetime.UTC).date().isoformat()
+    report = client.get(f"/api/admin/participation?from={today}&to={today}", headers=ADMIN)
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert len(body["contests"]) == 2 and body["teams"] == 6 and body["players"] == 6
+    assert body["by_library"]["Jelgava"] == {"unknown": 2}
+    assert body["by_generation"] == {"unknown": 6}
+    none = client.get("/api/admin/participation?from=2000-01-01&to=2000-12-31", headers=ADMIN)
+    assert none.json()["contests"] == []
+    book = client.get(f"/api/admin/participation.xlsx?from={today}&to={today}", headers=ADMIN)
+    workbook = load_workbook(io.BytesIO(book.content))
+    assert workbook.sheetnames == ["contests", "by_library", "by_city", "by_generation"]
+    assert [c.value for c in workbook["by_generation"][2]] == ["unknown", 6]
+    table = client.get(f"/api/admin/participation.csv?table=by_city&from={today}", headers=ADMIN)
+    assert table.status_code == 200
+    assert client.get("/api/admin/participation").status_code == 401
+    wrong = client.get("/api/admin/participation?from=May", headers=ADMIN)
+    assert wrong.status_code == 400
+
+
+def test_admin_lists_contests_packs_and_gives_a_new_host_secret(client):
+    contest = _play(client)
+    waiting = _setup(client)
+    listed = client.get("/api/admin/contests", headers=ADMIN).json()["contests"]
+    status = {c["contest_id"]: c["status"] for c in listed}
+    assert status[contest["id"]] == "finished" and status[waiting["id"]] == "setup"
+    packs = client.get("/api/admin/packs", headers=ADMIN).json()["packs"]
+    shipped = next(p for p in packs if p["pack"] == "baltic-science")
+    assert shipped["topics"] and shipped["difficulties"]
+    topic = shipped["topics"][0]
+    preview = client.get(
+        f"/api/admin/packs/baltic-science/questions?topic={topic}&difficulty=1", headers=ADMIN
+    ).json()["questions"]
+    assert preview and all(q["topic"] == topic and q["difficulty"] == 1 for q in preview)
+    assert set(preview[0]["text"]) == {"lv", "lt", "en"}
+    assert "correct" not in preview[0] and "accepted" not in preview[0]
+    rotated = client.post(
+        f"/api/admin/contests/{waiting['id']}/host-secret", headers=ADMIN, json={}
+    )
+    assert rotated.status_code == 200, rotated.text
+    fresh = rotated.json()["host_secret"]
+    assert rotated.json()["url"] == f"/host/{waiting['id']}#secret={fresh}"
+    old = client.get(f"/api/contests/{waiting['id']}", headers=waiting["auth"])
+    assert old.status_code == 401
+    new = client.get(f"/api/contests/{waiting['id']}", headers={"Authorization": f"Bearer {fresh}"})
+    assert new.status_code == 200
+    assert client.get("/api/admin/contests").status_code == 401
+    assert (
+        client.post("/api/admin/contests/nope/host-secret", headers=ADMIN, json={}).status_code
+        == 404
+    )
+    assert client.get("/admin").status_code == 200
+    assert client.get(f"/results/{contest['id']}?lang=lt").status_code == 200
+    assert client.get("/results/nope").status_code == 404
+
+
+def test_lobby_gives_the_screen_join_codes_links_and_qr_codes_until_the_start(client):
+    contest = _setup(client)
+    screen = {"Authorization": f"Bearer {contest['screen_token']}"}
+    lobby = client.get(f"/api/contests/{contest['id']}/lobby", headers=screen)
+    assert lobby.status_code == 200, lobby.text
+    teams = {t["team_id"]: t for t in lobby.json()["teams"]}
+    jelgava = teams["jelgava"]
+    assert jelgava["join_code"] == contest["codes"]["jelgava"]
+    assert jelgava["join_url"].endswith(f"/play/{contest['id']}#code={jelgava['join_code']}")
+    assert jelgava["qr_svg"].startswith("<svg") and jelgava["players"] == ["jelgava one"]
+    assert client.get(f"/api/contests/{contest['id']}/lobby").status_code == 401
+    _host(client, contest, {"type": "start_contest"})
+    started = client.get(f"/api/contests/{contest['id']}/lobby", headers=screen).json()
+    assert started["status"] == "running"
+    assert all("join_code" not in t for t in started["teams"])
