@@ -84,8 +84,8 @@ async def _recv(ws: Any, predicate: Any, timeout: float = 20) -> dict[str, Any]:
     return await asyncio.wait_for(loop(), timeout)
 
 
-async def _connect(base: str, contest_id: str, **hello: Any) -> Any:
-    ws = await websockets.connect(f"{base}/ws/{contest_id}")
+async def _connect(base: str, contest_id: str, tls: Any = None, **hello: Any) -> Any:
+    ws = await websockets.connect(f"{base}/ws/{contest_id}", ssl=tls)
     await ws.send(json.dumps({"type": "hello", **hello}))
     await _recv(ws, lambda m: m["type"] == "welcome")
     return ws
@@ -126,17 +126,18 @@ ANSWERS = {
 }
 
 
-async def _play(bases: list[str], contest: dict[str, Any]) -> list[dict[str, Any]]:
+async def _play(bases: list[str], contest: dict[str, Any], tls: Any = None) -> list[dict[str, Any]]:
     """The script: host on the first process, each team's player and an audience spread over
-    the others; two all-play questions and the end. Returns every client's last view."""
+    the others (or all through one load balancer); two all-play questions and the end. Returns
+    every client's last view."""
     cid = contest["id"]
     spread = [bases[i % len(bases)] for i in range(1, 1 + 3)]
-    host = await _connect(bases[0], cid, role="host", secret=contest["secret"])
+    host = await _connect(bases[0], cid, tls, role="host", secret=contest["secret"])
     players = {
-        team: await _connect(spread[i], cid, role="player", token=contest["tokens"][team])
+        team: await _connect(spread[i], cid, tls, role="player", token=contest["tokens"][team])
         for i, team in enumerate(ANSWERS)
     }
-    audiences = [await _connect(base, cid, role="audience") for base in bases]
+    audiences = [await _connect(base, cid, tls, role="audience") for base in [*bases, *bases]]
     await _command(host, "s1", {"type": "start_contest"})
     await _command(host, "s2", {"type": "start_round", "round_index": 2})
     for number in range(2):
@@ -217,7 +218,7 @@ def test_two_processes_play_like_one(cluster: Any, tmp_path: Path) -> None:
         _add_round(http, contest)
     outcome = _outcome(asyncio.run(_play([first.ws, second.ws], contest)))
     assert outcome == [expected[0]] * len(outcome)
-    assert len(outcome) == 1 + 3 + 2
+    assert len(outcome) == 1 + 3 + 4
 
 
 def _owner(servers: list[QuizServer], contest_id: str, redis_url: str) -> QuizServer:
@@ -270,6 +271,8 @@ def test_sigkill_the_owner_mid_question(cluster: Any, redis_url: str) -> None:
                     break
                 await asyncio.sleep(0.05)
         assert set(acked) == {"jelgava", "liepaja"}
+        watcher = await _connect(owner.ws, cid, role="audience")  # on the owner: it reconnects
+        seen = await _recv(watcher, lambda m: m["type"] == "view" and m["seq"] >= acked["liepaja"])
         owner.kill()  # SIGKILL in the middle of the question
         killed = time.monotonic()
         # the third team answers through a surviving process; it is carried out by the new owner
@@ -283,10 +286,12 @@ def test_sigkill_the_owner_mid_question(cluster: Any, redis_url: str) -> None:
             assert reply["code"] in ("cluster_unavailable", "owner_changed"), reply
             assert time.monotonic() - killed < 20, "no new owner"
         failover = time.monotonic() - killed
+        # the audience of the dead process reconnects to another one and resumes
+        watcher = await _connect(others[1].ws, cid, role="audience", last_seq=seen["seq"])
         await _command(host, "l0", {"type": "lock_answers"})
         await _command(host, "r0", {"type": "reveal"})
         last = await _command(host, "end", {"type": "end_contest"})
-        views = [await _final_view(ws, last) for ws in [host, *players.values()]]
+        views = [await _final_view(ws, last) for ws in [host, *players.values(), watcher]]
         answers = (
             views[0]["view"]["question"]["answers"] if views[0]["view"].get("question") else None
         )
