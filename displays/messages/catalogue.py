@@ -260,6 +260,9 @@ class Messages(TypedDict):
     error_not_found: str
     error_connection_lost: str
     error_network: str
+    # --- several server processes (issue 17) ---
+    error_owner_changed: str
+    error_cluster_unavailable: str
     error_unknown: str
     # registration kiosk and tablet codes (issue 13)
     page_kiosk: str

@@ -244,6 +244,13 @@ MESSAGES: Messages = {
     "error_not_found": "Not found.",
     "error_connection_lost": "The connection was lost before the server answered.",
     "error_network": "The server cannot be reached. Check the network.",
+    # --- several server processes (issue 17) ---
+    "error_owner_changed": (
+        "The contest moved to another server process; nothing was lost. Please try again."
+    ),
+    "error_cluster_unavailable": (
+        "The contest's server cannot be reached right now; nothing was changed. Try again shortly."
+    ),
     "error_unknown": "Something went wrong ({code}).",
     # registration kiosk and tablet codes (issue 13)
     "page_kiosk": "Registration",

@@ -249,6 +249,13 @@ MESSAGES: Messages = {
     "error_not_found": "Nerasta.",
     "error_connection_lost": "Ryšys nutrūko, kol serveris dar neatsakė.",
     "error_network": "Serveris nepasiekiamas. Patikrinkite tinklą.",
+    # --- several server processes (issue 17) ---
+    "error_owner_changed": (
+        "Konkursas perkeltas į kitą serverio procesą; niekas neprarasta. Bandykite dar kartą."
+    ),
+    "error_cluster_unavailable": (
+        "Konkurso serveris šiuo metu nepasiekiamas; niekas nepakeista. Netrukus bandykite vėl."
+    ),
     "error_unknown": "Įvyko klaida ({code}).",
     # registration kiosk and tablet codes (issue 13)
     "page_kiosk": "Registracija",

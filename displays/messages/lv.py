@@ -246,6 +246,13 @@ MESSAGES: Messages = {
     "error_not_found": "Nav atrasts.",
     "error_connection_lost": "Savienojums zuda, pirms serveris atbildēja.",
     "error_network": "Serveris nav sasniedzams. Pārbaudiet tīklu.",
+    # --- several server processes (issue 17) ---
+    "error_owner_changed": (
+        "Konkurss pārgāja uz citu servera procesu; nekas nav zudis. Lūdzu, mēģiniet vēlreiz."
+    ),
+    "error_cluster_unavailable": (
+        "Konkursa serveris pašlaik nav sasniedzams; nekas netika mainīts. Drīz mēģiniet vēlreiz."
+    ),
     "error_unknown": "Radās kļūda ({code}).",
     # registration kiosk and tablet codes (issue 13)
     "page_kiosk": "Reģistrācija",
