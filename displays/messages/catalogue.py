@@ -311,6 +311,13 @@ class Messages(TypedDict):
     error_invalid_pin: str
     error_no_libraries: str
     error_unknown_library: str
+    # --- the big screen's lobby and the results (issue 15) ---
+    lobby_join_hint: str
+    lobby_starts_at: str
+    lobby_waiting_players: str
+    lobby_players_n: str
+    lobby_go: str
+    error_not_finished: str
 
 
 def choose_language(value: str | None) -> Lang:

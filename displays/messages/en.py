@@ -313,4 +313,13 @@ MESSAGES: Messages = {
     "error_invalid_pin": "That PIN cannot be right. Please try again.",
     "error_no_libraries": "No libraries are configured on this server.",
     "error_unknown_library": "There is no such library.",
+    # --- the big screen's lobby and the results (issue 15) ---
+    "lobby_join_hint": (
+        "Scan your team's code with a tablet, or open the tablet page and type the code."
+    ),
+    "lobby_starts_at": "Starts at {time}",
+    "lobby_waiting_players": "Waiting for players…",
+    "lobby_players_n": "Players: {n}",
+    "lobby_go": "Let the contest begin!",
+    "error_not_finished": "The contest has not finished yet.",
 }

@@ -321,4 +321,13 @@ MESSAGES: Messages = {
     "error_invalid_pin": "Šis PIN negali būti teisingas. Prašome bandyti dar kartą.",
     "error_no_libraries": "Šiame serveryje nenustatyta jokių bibliotekų.",
     "error_unknown_library": "Tokios bibliotekos nėra.",
+    # --- the big screen's lobby and the results (issue 15) ---
+    "lobby_join_hint": (
+        "Nuskenuokite komandos kodą planšete arba atverkite planšetės puslapį ir įveskite kodą."
+    ),
+    "lobby_starts_at": "Pradžia {time}",
+    "lobby_waiting_players": "Laukiame dalyvių…",
+    "lobby_players_n": "Dalyviai: {n}",
+    "lobby_go": "Konkursas prasideda!",
+    "error_not_finished": "Konkursas dar nesibaigė.",
 }

@@ -317,4 +317,13 @@ MESSAGES: Messages = {
     "error_invalid_pin": "Šis PIN nevar būt pareizs. Lūdzu, mēģiniet vēlreiz.",
     "error_no_libraries": "Šim serverim nav iestatītu bibliotēku.",
     "error_unknown_library": "Tādas bibliotēkas nav.",
+    # --- the big screen's lobby and the results (issue 15) ---
+    "lobby_join_hint": (
+        "Noskenējiet komandas kodu ar planšeti vai atveriet planšetes lapu un ierakstiet kodu."
+    ),
+    "lobby_starts_at": "Sākums {time}",
+    "lobby_waiting_players": "Gaidām dalībniekus…",
+    "lobby_players_n": "Dalībnieki: {n}",
+    "lobby_go": "Konkurss sākas!",
+    "error_not_finished": "Konkurss vēl nav beidzies.",
 }

@@ -255,33 +255,33 @@ async function create() {
   }
   const rows = $$(".round-row");
   for (const [index, row] of rows.entries()) await host("POST", "/rounds", roundRequest(row, pack, index));
-  const links = [{ label: t("admin_link_host"), url: `/host/${cid}?lang=${config.lang}#secret=${secret}`, key: "host" }];
+  const links = [{ label: t("admin_link_host"), url: `/host/${cid}?lang=${config.lang}#secret=${secret}`, kind: "host" }];
   const starts = $("[data-c-starts]").value;
   const venues = [...new Set(teams.map((team) => team.venue))];
   for (const venue of venues) {
     const screen = await host("POST", "/screens", { venue });
     const [path, fragment] = screen.url.split("#");
     const query = starts ? `?starts=${encodeURIComponent(starts)}` : "";
-    links.push({ label: `${t("admin_link_screen")} — ${venue}`, url: `${path}${query}#${fragment}`, key: "screen" });
+    links.push({ label: `${t("admin_link_screen")} — ${venue}`, url: `${path}${query}#${fragment}`, kind: "screen" });
   }
   for (const team of teams) {
-    links.push({ label: `${t("admin_link_tablet")} — ${team.name} (${team.join_code})`, url: `/play/${cid}#code=${encodeURIComponent(team.join_code)}`, key: "tablet" });
+    links.push({ label: `${t("admin_link_tablet")} — ${team.name} (${team.join_code})`, url: `/play/${cid}#code=${encodeURIComponent(team.join_code)}`, kind: "tablet" });
   }
   for (const venue of venues) {
     const ids = teams.filter((team) => team.venue === venue).map((team) => team.team_id);
     const agent = await host("POST", "/agents", { venue, teams: ids });
-    links.push({ label: `${t("admin_link_agent")} — ${venue}: ${agent.agent_id}`, text: agent.agent_token, key: "agent" });
+    links.push({ label: `${t("admin_link_agent")} — ${venue}: ${agent.agent_id}`, text: agent.agent_token, kind: "agent" });
   }
   for (const team of teams.filter((team) => team.library)) {
     try {
       const kiosk = await host("POST", "/kiosks", { venue: team.venue, library: team.library });
-      links.push({ label: `${t("admin_link_kiosk")} — ${team.venue}`, url: kiosk.url, key: "kiosk" });
+      links.push({ label: `${t("admin_link_kiosk")} — ${team.venue}`, url: kiosk.url, kind: "kiosk" });
     } catch (error) {
-      links.push({ label: `${t("admin_link_kiosk")} — ${team.venue}`, text: errorText(error), key: "kiosk" });
+      links.push({ label: `${t("admin_link_kiosk")} — ${team.venue}`, text: errorText(error), kind: "kiosk" });
     }
   }
-  links.push({ label: t("admin_link_audience"), url: `/watch/${cid}`, key: "audience" });
-  links.push({ label: t("admin_link_results"), url: `/results/${cid}`, key: "results" });
+  links.push({ label: t("admin_link_audience"), url: `/watch/${cid}`, kind: "audience" });
+  links.push({ label: t("admin_link_results"), url: `/results/${cid}`, kind: "results" });
   return links;
 }
 
@@ -290,7 +290,7 @@ function showLinks(links) {
     ...links.map((link) =>
       h(
         "li",
-        { data: { link: link.key } },
+        { data: { link: link.kind } },
         `${link.label}: `,
         link.url ? h("a", { href: link.url, target: "_blank", rel: "noopener", text: `${location.origin}${link.url}` }) : h("code", { text: link.text }),
       ),
