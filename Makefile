@@ -39,10 +39,12 @@ test: $(VENV)/.installed-test
 bench-engine: $(VENV)/.installed-test
 	$(BIN)/python -m loadtests.bench_engine
 
-## bench: every benchmark (not part of CI): the engine, the audience fan-out, the answer storm
+## bench: every benchmark (not part of CI): the engine, the audience fan-out, the answer storm,
+## and the cluster's failover and fan-out (needs QUIZ_TEST_POSTGRES_URL and QUIZ_TEST_REDIS_URL)
 bench: bench-engine $(VENV)/.installed-bench
 	$(BIN)/python -m loadtests.bench_fanout
 	$(BIN)/python -m loadtests.bench_storm
+	$(BIN)/python -m loadtests.bench_cluster
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info
