@@ -146,7 +146,13 @@ def progression_chart(results: ContestResults, lang: str) -> str:
         truncate_legend=30,
         dots_size=3,
     )
-    chart.x_labels = [_step_label(p.round_index, p.question_index) for p in results.progression]
+    steps = results.progression
+    chart.x_labels = [
+        "Σ"
+        if i and i == len(steps) - 1 and p.round_index < 0
+        else _step_label(p.round_index, p.question_index)
+        for i, p in enumerate(steps)
+    ]
     for team in results.ranking:
         chart.add(team.name, [p.scores.get(team.team_id, 0) for p in results.progression])
     svg = str(chart.render(is_unicode=True))

@@ -79,7 +79,11 @@ function drawPodium(ranking) {
 }
 
 function draw(results, secret) {
-  const rounds = results.rounds.map((r) => `${r.index + 1}. ${pick(r.title) || t(`kind_${r.kind}`)}`);
+  const title = (r) => {
+    const text = pick(r.title);
+    return text && text !== r.round_id ? text : t(r.tiebreak ? "kind_tiebreak" : `kind_${r.kind}`);
+  };
+  const rounds = results.rounds.map((r) => `${r.index + 1}. ${title(r)}`);
   const date = results.finished_at || results.started_at;
   setText($("[data-results-date]"), date ? new Date(date / 1000).toLocaleDateString(config.lang) : "");
   drawPodium(results.ranking);
@@ -98,7 +102,7 @@ function draw(results, secret) {
       q.topic || "",
       percent(q.correct_share) +
         (Object.keys(q.correct_by_city).length ? ` — ${Object.entries(q.correct_by_city).map(([city, share]) => `${city} ${percent(share)}`).join(", ")}` : ""),
-      q.fastest_team ? `${names[q.fastest_team] || q.fastest_team} · ${formatNumber(q.fastest_ms)} ms` : "",
+      q.fastest_team ? `${names[q.fastest_team] || q.fastest_team} · ${formatNumber(Math.round(q.fastest_ms))} ms` : "",
       q.photo_finish_seq.length
         ? secret
           ? h("a", { href: `/api/contests/${cid}/events?after=${q.photo_finish_seq[0] - 1}`, text: `#${q.photo_finish_seq.join(", #")}`, data: { photoFinish: "" } })
