@@ -23,6 +23,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "content": ("content.cli", "validate, count, import and export question packs"),
     "bridge": ("circulation_bridge.cli", "check library cards against the libraries' systems"),
     "players": ("server.players_cli", "players' personal data: purge it after retention"),
+    "export": ("server.export_cli", "results and participation reports as XLSX and CSV files"),
     "buzzers": ("buzzers.cli", "test buzzer boxes, drive their lamps, simulate a box"),
     "agent": ("buzzers.agent_cli", "run a venue's buzzer agent (its boxes play in the contest)"),
 }

@@ -248,3 +248,25 @@ def test_lobby_gives_the_screen_join_codes_links_and_qr_codes_until_the_start(cl
     started = client.get(f"/api/contests/{contest['id']}/lobby", headers=screen).json()
     assert started["status"] == "running"
     assert all("join_code" not in t for t in started["teams"])
+
+
+def test_quiz_export_writes_the_same_files_from_the_command_line(client, tmp_path, capsys):
+    from server.cli import main
+
+    contest = _play(client)
+    out = tmp_path / "exports"
+    assert (
+        main(["export", "results", contest["id"], "--out", str(out), "--data-dir", str(tmp_path)])
+        == 0
+    )
+    served = client.get(f"/api/contests/{contest['id']}/results.csv?table=ranking", headers=ADMIN)
+    assert (out / f"{contest['id']}-ranking.csv").read_bytes() == served.content
+    book = load_workbook(out / f"{contest['id']}-results.xlsx")
+    assert book.sheetnames == ["ranking", "progression", "questions", "players"]
+    today = datetime.datetime.now(tz=datetime.UTC).date().isoformat()
+    argv = ["export", "participation", "--from", today, "--to", today, "--out", str(out)]
+    assert main([*argv, "--data-dir", str(tmp_path)]) == 0
+    assert "1 contests, 3 teams, 3 players" in capsys.readouterr().out
+    assert (out / f"participation-{today}-{today}-by_library.csv").exists()
+    assert main(["export", "results", "nope", "--out", str(out), "--data-dir", str(tmp_path)]) == 1
+    assert main(["export", "participation", "--from", "May", "--to", today]) == 2
