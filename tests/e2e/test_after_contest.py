@@ -324,3 +324,15 @@ def test_the_lobby_shows_join_qr_codes_and_players_and_leaves_at_the_start(
         expect()(screen.locator("[data-lobby]")).to_be_hidden()
         screenshot(screen, "lobby-start")
         expect()(screen.locator(".screen-layout")).to_be_visible()
+        host_commands(
+            base,
+            cid,
+            contest["host_secret"],
+            {"type": "adjust_score", "team_id": "siauliai", "delta": 5, "reason": "quiz"},
+            {"type": "end_contest"},
+        )
+        podium = screen.locator("[data-screen-podium]")
+        expect()(podium).to_be_visible()
+        expect()(podium.locator(".place-1")).to_contain_text("Šiauliai")
+        expect()(podium.locator(".podium-place")).to_have_count(3)
+        screenshot(screen, "screen-podium")

@@ -82,10 +82,37 @@ export function drawLobby(view, token) {
     shown = false;
     clearInterval(timer);
     const go = $("[data-lobby-go]");
-    show(go, true);
+    show(go, status === "running");
     setTimeout(() => show(go, false), GO_MS);
   }
   show($("[data-lobby]"), waiting);
   document.body.classList.toggle("in-lobby", waiting);
   return waiting;
+}
+
+/**
+ * After the end: the podium — the first three places of the final scoreboard — above it.
+ * @returns {boolean} whether the podium is on the screen
+ */
+export function drawPodium(view) {
+  const finished = Boolean(view.contest && view.contest.status === "finished");
+  const podium = $("[data-screen-podium]");
+  if (finished) {
+    const rows = view.scoreboard || [];
+    const places = [rows[1], rows[0], rows[2]].filter(Boolean);
+    $("[data-screen-podium-places]").replaceChildren(
+      ...places.map((row) =>
+        h(
+          "div",
+          { class: `podium-place place-${row.rank}`, data: { rank: row.rank, team: row.team_id } },
+          h("div", { class: "podium-name", text: row.name }),
+          h("div", { class: "podium-score", text: String(row.score) }),
+          h("div", { class: "podium-step", style: `border-top-color:${row.colour}`, text: String(row.rank) }),
+        ),
+      ),
+    );
+  }
+  if (finished) show($("[data-lobby-go]"), false);
+  show(podium, finished);
+  return finished;
 }

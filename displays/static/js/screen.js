@@ -5,7 +5,7 @@
 
 import { ContestClient } from "./client.js";
 import { config, lang } from "./i18n.js";
-import { drawLobby } from "./lobby.js";
+import { drawLobby, drawPodium } from "./lobby.js";
 import {
   $,
   renderCountdown,
@@ -52,6 +52,7 @@ const client = new ContestClient({
 function draw(events) {
   renderHeader(view);
   drawLobby(view, token); // before the start: join codes and who joined (lobby.js)
+  drawPodium(view); // after the end: the first three places
   renderScoreboard(view);
   renderQuestion(view, { events });
   const betweenQuestions = !view.question || (view.contest && view.contest.status === "finished");
