@@ -255,7 +255,7 @@ def _question_stat(state: ContestState, q: QuestionState, watching: _Open) -> Qu
         round_index=q.round_index,
         question_index=q.question_index,
         question_id=q.question.id,
-        type=type(q.question).__name__,
+        type=str(type(q.question).__struct_config__.tag),
         topic=q.question.topic,
         difficulty=q.question.difficulty,
         text=dict(q.question.text),

@@ -47,7 +47,12 @@ SETTINGS: tuple[Setting, ...] = (
         "QUIZ_DATABASE_URL", "", "SQLAlchemy URL of the database; empty: SQLite in the data folder."
     ),
     Setting("QUIZ_PUBLIC_URL", "", "Base URL printed for pages (e.g. https://quiz.example.lv)."),
-    Setting("QUIZ_ADMIN_TOKEN", "", "Token needed to create contests; empty: only from loopback."),
+    Setting(
+        "QUIZ_ADMIN_TOKEN",
+        "",
+        "The admin's token: creating contests, the admin area (/admin), any contest's results, "
+        "participation reports; empty: only from loopback.",
+    ),
     Setting("QUIZ_ALLOWED_ORIGINS", "", "Comma-separated extra origins allowed for WebSockets."),
     Setting("QUIZ_WS_COMPRESSION", "false", "Enable permessage-deflate on WebSockets."),
     Setting("QUIZ_MAX_MESSAGE_BYTES", "16384", "Largest client WebSocket message, in bytes."),
