@@ -28,6 +28,7 @@ import pytest
 from openpyxl import load_workbook
 from websockets.sync.client import connect
 
+from displays.messages import catalogue
 from displays.messages.after import AFTER
 from loadtests.harness import QuizServer
 from tests.displays.browser import chromium, screenshot
@@ -266,8 +267,9 @@ def test_the_public_results_page_in_three_languages_and_printed(server: QuizServ
     assert "Liepāja" in text and "Punktu gaita" in text and "Drukāt" not in text
 
 
+@pytest.mark.parametrize("lang", ["lv", "lt", "en"])
 def test_the_lobby_shows_join_qr_codes_and_players_and_leaves_at_the_start(
-    server: QuizServer,
+    server: QuizServer, lang: str
 ) -> None:
     import zxingcpp
     from PIL import Image
@@ -300,12 +302,13 @@ def test_the_lobby_shows_join_qr_codes_and_players_and_leaves_at_the_start(
     with chromium() as browser:
         screen = open_page(
             browser,
-            f"{base}{path}?lang=lv&starts=2026-05-14T18:00#{fragment}",
+            f"{base}{path}?lang={lang}&starts=2026-05-14T18:00#{fragment}",
             viewport={"width": 1920, "height": 1080},
         )
         expect()(screen.locator("[data-lobby]")).to_be_visible()
         expect()(screen.locator(".lobby-team")).to_have_count(3)
         expect()(screen.locator("[data-lobby-starts]")).to_contain_text("18:00")
+        expect()(screen.locator(".lobby-hint")).to_have_text(catalogue(lang)["lobby_join_hint"])
         expect()(screen.locator("[data-join-code='jelgava']")).to_have_text(codes["jelgava"])
         qr = screen.locator("[data-qr='jelgava']")
         image = Image.open(io.BytesIO(qr.screenshot()))
@@ -318,7 +321,7 @@ def test_the_lobby_shows_join_qr_codes_and_players_and_leaves_at_the_start(
         expect()(screen.locator("[data-team-id='liepaja'] .lobby-players li")).to_have_text(
             ["Rūta B."]
         )
-        screenshot(screen, "lobby-1920")
+        screenshot(screen, f"lobby-1920-{lang}")
         host_commands(base, cid, contest["host_secret"], {"type": "start_contest"})
         expect()(screen.locator("[data-lobby-go]")).to_be_visible()
         expect()(screen.locator("[data-lobby]")).to_be_hidden()
@@ -336,3 +339,28 @@ def test_the_lobby_shows_join_qr_codes_and_players_and_leaves_at_the_start(
         expect()(podium.locator(".place-1")).to_contain_text("Šiauliai")
         expect()(podium.locator(".podium-place")).to_have_count(3)
         screenshot(screen, "screen-podium")
+
+
+def test_the_admin_area_speaks_latvian_and_lithuanian(server: QuizServer) -> None:
+    _finished_contest(server.base)
+    with chromium() as browser:
+        for lang in ("lv", "lt"):
+            page = open_page(
+                browser, f"{server.base}/admin?lang={lang}", viewport={"width": 1280, "height": 800}
+            )
+            expect()(page.locator("[data-signin] h1")).to_have_text(AFTER[lang]["admin_sign_in"])
+            page.fill("[data-admin-token]", TOKEN)
+            page.click("[data-signin-button]")
+            expect()(page.locator("body[data-ready='true']")).to_be_attached()
+            expect()(page.locator("[data-list='finished'] li")).to_have_count(1)
+            expect()(page.locator("[data-list='setup'] li")).to_have_text(AFTER[lang]["admin_none"])
+            expect()(page.locator("[data-open-host]")).to_have_text(AFTER[lang]["admin_open_host"])
+            page.click("[data-p-show]")
+            expect()(page.locator("[data-p-summary]")).to_contain_text(
+                f"{AFTER[lang]['results_players_n']}: 3"
+            )
+            expect()(page.locator("[data-p-libraries]")).to_contain_text(
+                catalogue(lang)["gen_senior"]
+            )
+            screenshot(page, f"admin-{lang}")
+            page.context.close()

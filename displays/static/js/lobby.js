@@ -19,7 +19,8 @@ function startsAt() {
   const when = new Date(raw);
   if (Number.isNaN(when.getTime())) return "";
   const sameDay = when.toDateString() === new Date().toDateString();
-  const options = sameDay ? { hour: "2-digit", minute: "2-digit" } : { dateStyle: "medium", timeStyle: "short" };
+  const time = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  const options = sameDay ? time : { year: "numeric", month: "long", day: "numeric", ...time };
   return when.toLocaleString(lang, options);
 }
 
