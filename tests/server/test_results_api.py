@@ -92,7 +92,18 @@ def client(tmp_path: Path):
         yield test_client
 
 
-def test_results_json_follows_the_event_log(client):
+@pytest.fixture
+def any_client(tmp_path: Path, database_url: str):
+    """On SQLite and on PostgreSQL (a shared database: other tests' contests are there too)."""
+    settings = make_settings(
+        tmp_path, admin_token="admin-token-for-tests", database_url=database_url
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_results_json_follows_the_event_log(any_client):
+    client = any_client
     contest = _play(client)
     answer = client.get(f"/api/contests/{contest['id']}/results", headers=contest["auth"])
     assert answer.status_code == 200, answer.text
@@ -197,7 +208,8 @@ def test_participation_report_counts_contests_in_the_range(client):
     assert wrong.status_code == 400
 
 
-def test_admin_lists_contests_packs_and_gives_a_new_host_secret(client):
+def test_admin_lists_contests_packs_and_gives_a_new_host_secret(any_client):
+    client = any_client
     contest = _play(client)
     waiting = _setup(client)
     listed = client.get("/api/admin/contests", headers=ADMIN).json()["contests"]
