@@ -140,6 +140,12 @@ def test_csv_and_xlsx_exports_match_the_results_and_hold_no_names(client):
         ("liepaja", 0),
     ]
     assert rows[1]["adjustments"] == "4"
+    totals: dict[str, int] = {}
+    for row in client.get(f"/api/contests/{cid}/events", headers=auth).json()["events"]:
+        if row["type"] == "score_changed":  # the log's own score changes, added up by hand
+            team = row["event"]["team_id"]
+            totals[team] = totals.get(team, 0) + row["event"]["delta"]
+    assert {r["team_id"]: int(r["score"]) for r in rows if int(r["score"])} == totals
     questions = client.get(f"/api/contests/{cid}/results.csv?table=questions", headers=auth)
     [q] = list(csv.DictReader(io.StringIO(questions.content.decode("utf-8-sig"))))
     assert (q["verdict jelgava"], q["verdict liepaja"], q["correct_share"]) == (
