@@ -40,11 +40,13 @@ bench-engine: $(VENV)/.installed-test
 	$(BIN)/python -m loadtests.bench_engine
 
 ## bench: every benchmark (not part of CI): the engine, the audience fan-out, the answer storm,
+## the box-to-server press times of the venue agent,
 ## and the cluster's failover and fan-out (needs QUIZ_TEST_POSTGRES_URL and QUIZ_TEST_REDIS_URL)
 bench: bench-engine $(VENV)/.installed-bench
 	$(BIN)/python -m loadtests.bench_fanout
 	$(BIN)/python -m loadtests.bench_storm
 	$(BIN)/python -m loadtests.bench_cluster
+	$(BIN)/python -m loadtests.bench_agent
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info
