@@ -14,6 +14,14 @@ Layers, lowest first (each module is one concept; the pure ones do no I/O and re
 - ``simbox``     pure simulated bz1 box (drift, wrap, reboot) used by ``simulator``.
 - ``simulator``  the simulated box on a pseudo-terminal, driven by a script.
 - ``cli``        ``quiz buzzers monitor | lamps | simulate``.
+- ``agent_config`` the venue agent's configuration (TOML and options), checked once.
+- ``outbox``     presses waiting for the server's ack, in an atomically written state file.
+- ``lamp_plan``  pure: the lamps of the venue's teams from the display view, and the box
+                 commands that change them.
+- ``agent_texts`` operator messages in Latvian, Lithuanian and English.
+- ``agent``      the venue agent: boxes → ``press`` messages over the WebSocket, lamps back.
+- ``agent_cli``  ``quiz agent``.
 
-Nothing here imports ``server``: the venue agent talks to the server over the WebSocket protocol.
+Nothing here imports ``server``: the venue agent talks to the server over the WebSocket protocol
+(docs/protocol.md), like any other client.
 """
