@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "buzzers"
-PURE = ["bz1", "framing", "clock", "events", "session", "lines", "simbox", "errors"]
+PURE = ["bz1", "framing", "clock", "events", "session", "lines", "simbox", "errors", "lamp_plan"]
 IO_MODULES = {"time", "threading", "asyncio", "serial", "socket", "os", "select", "logging", "hid"}
 
 
