@@ -17,7 +17,10 @@ held, teams, and players by library, city and generation.
 
 A player's library is the library of their team (``Team.venue``) unless the caller knows better
 (``libraries``: player id → library, e.g. from a registration kiosk); a player without a
-generation counts under ``unknown``.
+generation counts under ``unknown``. How a player registered (``registered_via``: player id →
+``card``, ``librarian`` or ``code``) is not in the log either: the caller passes it from the
+players table, and a player it does not name joined with the team's code. The librarian's
+fallback is thereby flagged in the results and counted apart in the reports.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ from game.state import ContestState, QuestionState, apply
 from game.views import scoreboard
 
 UNKNOWN = "unknown"
+REGISTERED_VIA = ("card", "librarian", "code")
+"""How a player registered: a library card at a kiosk, the librarian's fallback (by name, with
+the librarian's PIN, the library's system not answering) or the team's join code."""
+JOIN_CODE = "code"
 OTHER_ROUND = -1
 """Round index of score changes made while no round was being played (host adjustments)."""
 
@@ -121,6 +128,7 @@ class PlayerLine(msgspec.Struct, frozen=True, kw_only=True):
     display_name: str
     library: str
     generation: str
+    registered_via: str = JOIN_CODE
 
 
 class ShareLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -150,6 +158,8 @@ class ContestResults(msgspec.Struct, frozen=True, kw_only=True):
     players_by_library: dict[str, dict[str, int]]
     players: tuple[PlayerLine, ...]
     public: bool = False
+    players_by_registration: dict[str, int] = msgspec.field(default_factory=dict)
+    """Players by how they registered (``REGISTERED_VIA``; counts, kept in the public version)."""
 
 
 class _Open(msgspec.Struct, kw_only=True):
@@ -164,7 +174,9 @@ class _Open(msgspec.Struct, kw_only=True):
 
 
 def contest_results(
-    events: Iterable[Event], libraries: Mapping[str, str] | None = None
+    events: Iterable[Event],
+    libraries: Mapping[str, str] | None = None,
+    registered_via: Mapping[str, str] | None = None,
 ) -> ContestResults:
     """The results of a contest from its whole event log, first event first.
 
@@ -172,6 +184,8 @@ def contest_results(
         events: the log, in order (``seq`` 1, 2, …).
         libraries: optional player id → library; a player not in it counts for their team's
             library (its venue).
+        registered_via: optional player id → how they registered (``REGISTERED_VIA``); a player
+            not in it joined with the team's code.
     """
     state = ContestState()
     per_round: dict[str, dict[int, int]] = {}
@@ -210,7 +224,12 @@ def contest_results(
         questions.append(_question_stat(state, state.question, watching))
         progression.append(_point(state, state.question))
     return _assemble(
-        state, per_round, progression, questions, libraries or {}, started_at, finished_at
+        state,
+        per_round,
+        progression,
+        questions,
+        (libraries or {}, registered_via or {}),
+        (started_at, finished_at),
     )
 
 
@@ -286,10 +305,11 @@ def _assemble(
     per_round: dict[str, dict[int, int]],
     progression: list[ProgressPoint],
     questions: list[QuestionStat],
-    libraries: Mapping[str, str],
-    started_at: int | None,
-    finished_at: int | None,
+    registrations: tuple[Mapping[str, str], Mapping[str, str]],
+    times: tuple[int | None, int | None],
 ) -> ContestResults:
+    libraries, via = registrations
+    started_at, finished_at = times
     outcomes: dict[str, list[bool]] = {team_id: [] for team_id in state.teams}
     for stat in questions:
         for team_id, verdict in stat.verdicts.items():
@@ -302,6 +322,7 @@ def _assemble(
             display_name=p.display_name,
             library=libraries.get(p.id) or _team_library(state, p.team_id),
             generation=p.generation or UNKNOWN,
+            registered_via=via.get(p.id) or JOIN_CODE,
         )
         for p in sorted(state.players.values(), key=lambda p: (p.team_id, p.id))
     )
@@ -359,6 +380,7 @@ def _assemble(
         by_city=tuple(_share(city, cities[city]) for city in sorted(cities)),
         players_by_library=players_by_library(players),
         players=players,
+        players_by_registration=players_by_registration(players),
     )
 
 
@@ -390,6 +412,15 @@ def players_by_library(players: Iterable[PlayerLine]) -> dict[str, dict[str, int
     return {lib: dict(sorted(gens.items())) for lib, gens in sorted(counts.items())}
 
 
+def players_by_registration(players: Iterable[PlayerLine]) -> dict[str, int]:
+    """Players counted by how they registered (card, librarian, code — in that order)."""
+    counts: dict[str, int] = {}
+    for player in players:
+        counts[player.registered_via] = counts.get(player.registered_via, 0) + 1
+    order = {via: i for i, via in enumerate(REGISTERED_VIA)}
+    return dict(sorted(counts.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+
+
 def public_results(results: ContestResults) -> ContestResults:
     """The results without personal data: no player names or ids (counts stay)."""
     return msgspec.structs.replace(results, players=(), public=True)
@@ -419,6 +450,7 @@ class Participation(msgspec.Struct, frozen=True, kw_only=True):
             are not identified across contests).
         by_library, by_city: players by library / team city, then by generation.
         by_generation: players by generation.
+        by_registration: players by how they registered (card, librarian, code).
     """
 
     date_from: str
@@ -429,6 +461,7 @@ class Participation(msgspec.Struct, frozen=True, kw_only=True):
     by_library: dict[str, dict[str, int]]
     by_city: dict[str, dict[str, int]]
     by_generation: dict[str, int]
+    by_registration: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 def participation(
@@ -472,4 +505,5 @@ def participation(
         by_library=players_by_library(everyone),
         by_city={c: dict(sorted(g.items())) for c, g in sorted(by_city.items())},
         by_generation=dict(sorted(by_generation.items())),
+        by_registration=players_by_registration(everyone),
     )

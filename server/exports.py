@@ -9,9 +9,10 @@ writes one table, ``to_xlsx`` writes every table as a sheet of one workbook with
 adds a line chart of the score progression drawn by Excel/LibreOffice from the sheet's own cells
 (openpyxl's chart support), so the chart in the file is the data in the file.
 
-No table holds a player's name, id, card or token: players appear only as counts by library, city
-and generation, so exports need nothing erased when the retention setting deletes players' personal
-data, and can be handed to the libraries as they are.
+No table holds a player's name, id, card or token: players appear only as counts by library, city,
+generation and how they registered (``card`` at a kiosk, ``librarian`` — the fallback by name,
+flagged so — or the team's ``code``), so exports need nothing erased when the retention setting
+deletes players' personal data, and can be handed to the libraries as they are.
 """
 
 from __future__ import annotations
@@ -26,12 +27,18 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from game.results import ContestResults, Participation
+from game.results import REGISTERED_VIA, ContestResults, Participation
 
 Cell = str | int | float | None
 Table = tuple[list[str], list[list[Cell]]]
 RESULT_TABLES: Final = ("ranking", "progression", "questions", "players")
-PARTICIPATION_TABLES: Final = ("contests", "by_library", "by_city", "by_generation")
+PARTICIPATION_TABLES: Final = (
+    "contests",
+    "by_library",
+    "by_city",
+    "by_generation",
+    "by_registration",
+)
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE: Final = "text/csv; charset=utf-8"
 
@@ -124,24 +131,35 @@ def results_tables(results: ContestResults, lang: str = "en") -> dict[str, Table
             for q in results.questions
         ],
     )
-    players: Table = (
-        ["library", "generation", "players"],
-        [
-            [library, generation, count]
-            for library, generations in results.players_by_library.items()
-            for generation, count in generations.items()
-        ],
-    )
     return {
         "ranking": ranking,
         "progression": progression,
         "questions": questions,
-        "players": players,
+        "players": _players_table(results),
     }
 
 
+def _players_table(results: ContestResults) -> Table:
+    """Players counted by library, generation and how they registered (no one named)."""
+    header = ["library", "generation", "registered_via", "players"]
+    if not results.players:  # the public version keeps only counts by library and generation
+        return header, [
+            [library, generation, None, count]
+            for library, generations in results.players_by_library.items()
+            for generation, count in generations.items()
+        ]
+    order = {via: i for i, via in enumerate(REGISTERED_VIA)}
+    counts: dict[tuple[str, str, str], int] = {}
+    for p in results.players:
+        key = (p.library, p.generation, p.registered_via)
+        counts[key] = counts.get(key, 0) + 1
+    keys = sorted(counts, key=lambda k: (k[0], k[1], order.get(k[2], len(order)), k[2]))
+    return header, [[*key, counts[key]] for key in keys]
+
+
 def participation_tables(report: Participation) -> dict[str, Table]:
-    """The tables of a participation report: contests, by library, by city, by generation."""
+    """The tables of a participation report: contests, by library, by city, by generation, by
+    way of registering."""
 
     def breakdown(key: str, counts: dict[str, dict[str, int]]) -> Table:
         rows: list[list[Cell]] = [
@@ -164,6 +182,10 @@ def participation_tables(report: Participation) -> dict[str, Table]:
         "by_generation": (
             ["generation", "players"],
             [[g, n] for g, n in report.by_generation.items()],
+        ),
+        "by_registration": (
+            ["registered_via", "players"],
+            [[via, n] for via, n in report.by_registration.items()],
         ),
     }
 

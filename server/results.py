@@ -5,9 +5,11 @@ Theory of operation
 -------------------
 Every answer is computed from the contest's whole event log, read from the database in the
 store's thread and folded by ``game.results.contest_results`` — the numbers are never kept
-anywhere else, so the results page, the exports, ``quiz export`` and a replay agree. A player's
-library comes from the ``players`` table when a kiosk registered them there (migration 0005);
-otherwise it is their team's.
+anywhere else, so the results page, the exports, ``quiz export`` and a replay agree. Two facts
+about players are not in the log and come from the ``players`` table (migration 0005): their
+library (the kiosk's library that registered them; else their team's ``library``; else the
+team's city) and how they registered (``card``, ``librarian`` — the fallback, flagged — or
+``code``).
 
 Who may read what:
 
@@ -53,7 +55,7 @@ from server.exports import (
     to_csv,
     to_xlsx,
 )
-from server.store import Store, events, players
+from server.store import Store, events, players, teams
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 PAGE = 10_000  # events read per query
@@ -84,15 +86,35 @@ def read_log(store: Store, contest_id: str) -> list[Event]:
             after = rows[-1].seq
 
 
-def player_libraries(store: Store, contest_id: str) -> dict[str, str]:
-    """Player id → library, for players a kiosk registered with their library."""
+def player_registrations(store: Store, contest_id: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(player id → library, player id → how they registered) from the players table: the
+    library is the one whose kiosk or librarian registered the player, else their team's
+    ``library``; players without either are left out (they count for their team's city)."""
+    query = (
+        sa.select(
+            players.c.player_id,
+            players.c.library,
+            players.c.registered_via,
+            teams.c.library.label("team_library"),
+        )
+        .select_from(
+            players.outerjoin(
+                teams,
+                sa.and_(
+                    teams.c.contest_id == players.c.contest_id,
+                    teams.c.team_id == players.c.team_id,
+                ),
+            )
+        )
+        .where(players.c.contest_id == contest_id)
+    )
     with store.engine.connect() as db:
-        rows = db.execute(
-            sa.select(players.c.player_id, players.c.library)
-            .where(players.c.contest_id == contest_id)
-            .where(players.c.library.is_not(None))
-        ).all()
-    return {row.player_id: row.library for row in rows}
+        rows = db.execute(query).all()
+    libraries = {
+        r.player_id: r.library or r.team_library for r in rows if r.library or r.team_library
+    }
+    via = {r.player_id: r.registered_via for r in rows if r.registered_via}
+    return libraries, via
 
 
 def load_results(store: Store, contest_id: str) -> ContestResults | None:
@@ -100,7 +122,8 @@ def load_results(store: Store, contest_id: str) -> ContestResults | None:
     log = read_log(store, contest_id)
     if not log:
         return None
-    return contest_results(log, player_libraries(store, contest_id))
+    libraries, via = player_registrations(store, contest_id)
+    return contest_results(log, libraries, via)
 
 
 def day(us: int) -> str:

@@ -123,3 +123,22 @@ def test_participation_adds_contests_up_by_library_city_and_generation():
     assert report.by_generation == {"senior": 1, "unknown": 8}
     assert report.by_city["Jelgava"] == {"senior": 1, "unknown": 4}
     assert report.by_library["Liepaja"] == {"unknown": 2}
+
+
+def test_how_players_registered_is_kept_per_player_and_counted_even_in_public():
+    g = setup([all_play_round()], teams=("jelgava",), start=False)
+    g.run(c.AddPlayer, player_id="card", team_id="jelgava", display_name="Ilze", generation="child")
+    g.run(c.AddPlayer, player_id="lib", team_id="jelgava", display_name="Aina", generation="senior")
+    via = {"card": "card", "lib": "librarian"}
+    results = contest_results(
+        g.log, libraries={"card": "Jelgava", "lib": "Jelgava"}, registered_via=via
+    )
+    lines = {p.player_id: (p.library, p.registered_via) for p in results.players}
+    assert lines["card"] == ("Jelgava", "card") and lines["lib"] == ("Jelgava", "librarian")
+    assert {p.registered_via for p in results.players if p.player_id not in via} == {"code"}
+    assert results.players_by_registration == {"card": 1, "librarian": 1, "code": 2}
+    public = public_results(results)
+    assert public.players_by_registration == results.players_by_registration
+    report = participation([("2026-05-02", results)], "2026-05-01", "2026-05-31")
+    assert report.by_registration == {"card": 1, "librarian": 1, "code": 2}
+    assert report.by_library["Jelgava"] == {"child": 1, "senior": 1, "unknown": 2}

@@ -25,7 +25,7 @@ from tests.circulation_bridge.libraries import (
     UNKNOWN,
     Pysip2Library,
 )
-from tests.server.conftest import make_settings
+from tests.server.conftest import make_settings, reply_to
 
 LIBRARIAN_PIN = "4711"
 
@@ -314,3 +314,97 @@ def test_no_card_number_or_pin_in_any_database_row(
     for secret in (GIRTS, RUTA, PINS[GIRTS], "000000"):
         # standing alone: a six-digit PIN may turn up inside a microsecond timestamp by chance
         assert not re.search(rf"(?<!\d){secret}(?!\d)", text), secret
+
+
+def test_results_and_exports_show_how_players_registered_and_their_library(
+    tmp_path: Path, sip2: tuple[Pysip2Library, int], database_url: str
+) -> None:
+    """SQLite and PostgreSQL: a player by card, one by the librarian's fallback and one by the
+    team's code; the host's results list each with their library and way of registering, the
+    exports and the participation report count them so, the public results name no one."""
+    import datetime
+    import io
+
+    from openpyxl import load_workbook
+
+    admin = {"Authorization": "Bearer admin-token-for-tests"}
+    settings = {"database_url": database_url, "admin_token": "admin-token-for-tests"}
+    with kiosk_client(tmp_path, sip2[1], **settings) as http:
+        http.headers["Authorization"] = admin["Authorization"]  # the admin creates contests
+        venue = Venue(http)
+        del http.headers["Authorization"]
+        card = venue.register(venue.lookup(GIRTS, PINS[GIRTS]).json()["registration"], "jelgava-a")
+        assert card.status_code == 201, card.text
+        by_librarian = http.post(
+            f"{venue.base}/kiosk/librarian",
+            headers=venue.auth,
+            json={
+                "librarian_pin": LIBRARIAN_PIN,
+                "name": "Aina Bērziņa",
+                "team_id": "jelgava-b",
+                "generation": "senior",
+            },
+        )
+        assert by_librarian.status_code == 201, by_librarian.text
+        teams = http.get(f"{venue.base}/teams", headers=venue.host).json()["teams"]
+        code = next(t["join_code"] for t in teams if t["team_id"] == "jelgava-a")
+        joined = http.post(
+            f"{venue.base}/join",
+            json={"join_code": code, "display_name": "Jonas", "generation": "child"},
+        )
+        assert joined.status_code == 201, joined.text
+        with http.websocket_connect(f"/ws/{venue.contest_id}") as ws:
+            ws.send_json(
+                {"type": "hello", "role": "host", "secret": venue.host["Authorization"][7:]}
+            )
+            assert ws.receive_json()["type"] == "welcome"
+            for number, kind in enumerate(("start_contest", "end_contest"), start=1):
+                ws.send_json({"type": "command", "id": number, "command": {"type": kind}})
+                assert reply_to(ws)["type"] == "ack"
+
+        results = http.get(f"{venue.base}/results", headers=venue.host).json()
+        shown = {
+            p["display_name"]: (p["team_id"], p["library"], p["generation"], p["registered_via"])
+            for p in results["players"]
+        }
+        assert shown == {
+            "Ģirts Š.": ("jelgava-a", "Jelgava", "adult", "card"),
+            "Aina B.": ("jelgava-b", "Jelgava", "senior", "librarian"),
+            "Jonas": ("jelgava-a", "Jelgava", "child", "code"),  # the team's library
+        }
+        assert results["players_by_registration"] == {"card": 1, "librarian": 1, "code": 1}
+        assert results["players_by_library"] == {"Jelgava": {"adult": 1, "child": 1, "senior": 1}}
+        table = http.get(f"{venue.base}/results.csv?table=players", headers=venue.host)
+        assert table.content.decode("utf-8-sig").splitlines() == [
+            "library,generation,registered_via,players",
+            "Jelgava,adult,card,1",
+            "Jelgava,child,code,1",
+            "Jelgava,senior,librarian,1",
+        ]
+        book = http.get(f"{venue.base}/results.xlsx", headers=venue.host)
+        sheet = load_workbook(io.BytesIO(book.content))["players"]
+        assert [c.value for c in sheet[4]] == ["Jelgava", "senior", "librarian", 1]
+
+        public = http.get(f"/api/public/contests/{venue.contest_id}/results")
+        assert public.status_code == 200 and public.json()["players"] == []
+        assert public.json()["players_by_registration"] == {"card": 1, "librarian": 1, "code": 1}
+        for name in ("Ģirts", "Aina", "Jonas"):
+            assert name not in public.text
+
+        if not database_url.startswith("sqlite"):
+            return  # the shared PostgreSQL database holds other tests' contests of today
+        today = datetime.datetime.now(tz=datetime.UTC).date().isoformat()
+        report = http.get(f"/api/admin/participation?from={today}&to={today}", headers=admin)
+        body = report.json()
+        assert body["players"] == 3
+        assert body["by_library"] == {"Jelgava": {"adult": 1, "child": 1, "senior": 1}}
+        assert body["by_city"] == {"Jelgava": {"senior": 1}, "Jelgava A": {"adult": 1, "child": 1}}
+        assert body["by_registration"] == {"card": 1, "librarian": 1, "code": 1}
+        sheet = http.get(
+            f"/api/admin/participation.csv?table=by_registration&from={today}", headers=admin
+        )
+        assert sheet.content.decode("utf-8-sig").splitlines()[1:] == [
+            "card,1",
+            "librarian,1",
+            "code,1",
+        ]

@@ -162,9 +162,9 @@ def test_csv_and_xlsx_exports_match_the_results_and_hold_no_names(client):
     assert len(workbook["progression"]._charts) == 1
     players = [[c.value for c in row] for row in workbook["players"].iter_rows(min_row=2)]
     assert players == [
-        ["Jelgava", "unknown", 1],
-        ["Liepāja", "unknown", 1],
-        ["Šiauliai", "unknown", 1],
+        ["Jelgava", "unknown", "code", 1],
+        ["Liepāja", "unknown", "code", 1],
+        ["Šiauliai", "unknown", "code", 1],
     ]
     everything = b"".join(
         client.get(f"/api/contests/{cid}/results.csv?table={t}", headers=auth).content
@@ -205,7 +205,14 @@ def test_participation_report_counts_contests_in_the_range(client):
     assert none.json()["contests"] == []
     book = client.get(f"/api/admin/participation.xlsx?from={today}&to={today}", headers=ADMIN)
     workbook = load_workbook(io.BytesIO(book.content))
-    assert workbook.sheetnames == ["contests", "by_library", "by_city", "by_generation"]
+    assert workbook.sheetnames == [
+        "contests",
+        "by_library",
+        "by_city",
+        "by_generation",
+        "by_registration",
+    ]
+    assert [c.value for c in workbook["by_registration"][2]] == ["code", 6]
     assert [c.value for c in workbook["by_generation"][2]] == ["unknown", 6]
     table = client.get(f"/api/admin/participation.csv?table=by_city&from={today}", headers=ADMIN)
     assert table.status_code == 200
