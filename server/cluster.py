@@ -227,6 +227,10 @@ class Cluster:
             socket_timeout=max(1.0, settings.lease_renew_seconds),
             socket_connect_timeout=1.0,
         )
+        # BLPOP and the subscription wait up to POP_WAIT for news: their reads get more time
+        self.listening = aioredis.Redis.from_url(
+            settings.redis_url, socket_timeout=POP_WAIT + 2.0, socket_connect_timeout=1.0
+        )
         self.tokens: dict[str, int] = {}  # contests this process owns: their fencing tokens
         self.pending: dict[str, asyncio.Future[Reply]] = {}
         self.locks: dict[str, asyncio.Lock] = {}
@@ -269,8 +273,9 @@ class Cluster:
                 await task
         self.tasks.clear()
         self.consumers.clear()
-        with contextlib.suppress(RedisError, OSError):
-            await self.redis.aclose()
+        for client in (self.redis, self.listening):
+            with contextlib.suppress(RedisError, OSError):
+                await client.aclose()
 
     def adopt(self, runner: ContestRunner) -> None:
         """A contest this process now serves: a follower until it takes the lease (at once if
@@ -460,18 +465,23 @@ class Cluster:
     async def _subscriber(self) -> None:
         """Replies to our forwarded commands, and the owners' committed events."""
         while True:
-            pubsub = self.redis.pubsub()
+            pubsub = self.listening.pubsub()
             try:
                 await pubsub.subscribe(f"quiz:reply:{self.node}")
                 await pubsub.psubscribe("quiz:events:*")
                 for runner in list(self.service.runners.values()):
                     await self._catch_up(runner)  # what we missed while unsubscribed
                 while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    message = await pubsub.get_message(
+                        ignore_subscribe_messages=True, timeout=POP_WAIT
+                    )
                     if message is not None:
                         await self._heard(message)
             except (RedisError, OSError) as down:
                 self._redis_down(down)
+                await asyncio.sleep(self.renew)
+            except Exception:  # a bug: log it, subscribe again (followers also read the log)
+                log.exception("the cluster's subscriber failed; subscribing again")
                 await asyncio.sleep(self.renew)
             finally:
                 with contextlib.suppress(Exception):
@@ -561,7 +571,7 @@ class Cluster:
         contest_id = runner.contest_id
         while contest_id in self.tokens:
             try:
-                popped = await self.redis.blpop([command_key(contest_id)], timeout=POP_WAIT)
+                popped = await self.listening.blpop([command_key(contest_id)], timeout=POP_WAIT)
             except (RedisError, OSError) as down:
                 self._redis_down(down)
                 await asyncio.sleep(self.renew)

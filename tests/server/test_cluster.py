@@ -304,3 +304,14 @@ def test_sigkill_the_owner_mid_question(cluster: Any, redis_url: str) -> None:
     failover = asyncio.run(scenario())
     print(f"failover after SIGKILL: {failover:.2f} s")
     assert _owner([s for s in servers if s is not owner], cid, redis_url) is not owner
+
+
+def test_lease_settings_are_checked() -> None:
+    from server.settings import Settings, SettingsError
+
+    settings = Settings.from_environ({})
+    assert (settings.redis_url, settings.lease_seconds, settings.lease_renew_seconds) == ("", 5, 1)
+    with pytest.raises(SettingsError, match="QUIZ_LEASE_RENEW_SECONDS must be at most a third"):
+        Settings.from_environ({"QUIZ_LEASE_SECONDS": "2", "QUIZ_LEASE_RENEW_SECONDS": "1"})
+    with pytest.raises(SettingsError, match="QUIZ_LEASE_SECONDS must be between"):
+        Settings.from_environ({"QUIZ_LEASE_SECONDS": "0.1"})
