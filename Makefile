@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test bench bench-engine firmware clean
+.PHONY: demo test bench bench-engine bench-fairness firmware clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,10 +39,15 @@ test: $(VENV)/.installed-test
 bench-engine: $(VENV)/.installed-test
 	$(BIN)/python -m loadtests.bench_engine
 
-## bench: every benchmark (not part of CI): the engine, the audience fan-out, the answer storm,
+## bench-fairness: who wins the buzz in a simulated three-city world (about a minute and a half)
+bench-fairness: $(VENV)/.installed-test
+	$(BIN)/python -m loadtests.bench_fairness
+
+## bench: every benchmark (not part of CI): the engine, buzz fairness, the audience fan-out,
+## the answer storm,
 ## the box-to-server press times of the venue agent,
 ## and the cluster's failover and fan-out (needs QUIZ_TEST_POSTGRES_URL and QUIZ_TEST_REDIS_URL)
-bench: bench-engine $(VENV)/.installed-bench
+bench: bench-engine bench-fairness $(VENV)/.installed-bench
 	$(BIN)/python -m loadtests.bench_fanout
 	$(BIN)/python -m loadtests.bench_storm
 	$(BIN)/python -m loadtests.bench_cluster

@@ -29,9 +29,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from game import commands as c
 from game.errors import RuleError
+from server import presses
 from server import protocol as p
 from server.agents import buzzers_live
-from server.clock import UNSYNCED_BOUND_MS
 from server.contests import ContestService, ServiceError
 from server.hub import PING, REVOKED, Connection
 from server.origins import request_origin_allowed
@@ -380,22 +380,13 @@ def _own_team_only(message: p.BuzzMessage | p.AnswerMessage, conn: Connection) -
 
 
 def _tablet_buzz(message: p.BuzzMessage, conn: Connection, arrived_us: int) -> c.Buzz:
-    clock = conn.clock
-    assert clock is not None  # players sync their clocks
-    if clock.synced:
-        pressed_us = int(clock.to_server(message.pressed_at) * 1000)
-        bound_ms = clock.bound
-    else:  # no clock sample yet: trust the arrival, with a wide bound
-        pressed_us, bound_ms = arrived_us, UNSYNCED_BOUND_MS
-    assert conn.team_id is not None
-    return c.Buzz(
-        at=arrived_us,
+    assert conn.clock is not None and conn.team_id is not None  # players sync their clocks
+    return presses.tablet_buzz(
+        conn.clock,
         team_id=conn.team_id,
         player_id=conn.player_id,
-        pressed_at=pressed_us,
-        bound_us=int(bound_ms * 1000),
-        allowed_path_us=int(clock.allowed_path() * 1000),
-        source="tablet",
+        pressed_at_ms=message.pressed_at,
+        arrived_us=arrived_us,
     )
 
 
@@ -413,14 +404,13 @@ def _agent_press(message: p.PressMessage, conn: Connection, arrived_us: int) -> 
     assert clock is not None  # agents sync their clocks
     if not clock.synced:
         raise p.ProtocolError("clock_not_synced", "answer a ping before pressing", message.id)
-    return c.Buzz(
-        at=arrived_us,
+    return presses.box_press(
+        clock,
         team_id=message.team_id,
-        player_id=None,
-        pressed_at=int(clock.to_server(message.pressed_at) * 1000),
-        bound_us=int((clock.bound + max(0.0, message.bound)) * 1000),
-        allowed_path_us=int(clock.allowed_path() * 1000),
-        source=f"box:{message.box}" if message.box else "box",
+        pressed_at_ms=message.pressed_at,
+        box_bound_ms=message.bound,
+        box=message.box,
+        arrived_us=arrived_us,
     )
 
 

@@ -1,0 +1,69 @@
+"""Press mapping: a tablet's buzz or an agent's box press, turned into the engine's ``Buzz``.
+
+Theory of operation (docs/game-rules.md, "Buzz arbitration"; docs/protocol.md §3.5)
+-----------------------------------------------------------------------------------
+A press arrives with a time on the sender's own clock. The connection's ``ClockEstimator`` maps
+it onto the server clock (``to_server``), gives its error bound (half the best round trip) and
+the path the press may plausibly have taken (``allowed_path``, the anti-cheat clamp's input).
+An agent's press adds the box mapping's own bound (``buzzers.clock``) and names its box and
+channel. Nothing here reads a clock or talks to a socket: the WebSocket endpoint
+(``server.ws``) and the fairness benchmark (``loadtests/bench_fairness.py``) call the same
+functions, so the benchmark measures the server's own mapping.
+"""
+
+from __future__ import annotations
+
+from game import commands as c
+from server.clock import UNSYNCED_BOUND_MS, ClockEstimator
+
+
+def tablet_buzz(
+    clock: ClockEstimator,
+    *,
+    team_id: str,
+    player_id: str | None,
+    pressed_at_ms: float,
+    arrived_us: int,
+) -> c.Buzz:
+    """A tablet's buzz: its press time (tablet clock, ms) on the server clock.
+
+    Before the first clock sample the arrival is trusted, with a wide bound.
+    """
+    if clock.synced:
+        pressed_us = int(clock.to_server(pressed_at_ms) * 1000)
+        bound_ms = clock.bound
+    else:
+        pressed_us, bound_ms = arrived_us, UNSYNCED_BOUND_MS
+    return c.Buzz(
+        at=arrived_us,
+        team_id=team_id,
+        player_id=player_id,
+        pressed_at=pressed_us,
+        bound_us=int(bound_ms * 1000),
+        allowed_path_us=int(clock.allowed_path() * 1000),
+        source="tablet",
+    )
+
+
+def box_press(
+    clock: ClockEstimator,
+    *,
+    team_id: str,
+    pressed_at_ms: float,
+    box_bound_ms: float,
+    box: str | None,
+    arrived_us: int,
+) -> c.Buzz:
+    """An agent's box press: its press time (agent clock, ms) on the server clock.
+
+    The caller refuses presses from an agent whose clock is not synced yet.
+    """
+    return c.Buzz(
+        at=arrived_us,
+        team_id=team_id,
+        player_id=None,
+        pressed_at=int(clock.to_server(pressed_at_ms) * 1000),
+        bound_us=int((clock.bound + max(0.0, box_bound_ms)) * 1000),
+        allowed_path_us=int(clock.allowed_path() * 1000),
+        source=f"box:{box}" if box else "box",
+    )
