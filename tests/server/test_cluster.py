@@ -303,6 +303,16 @@ def test_sigkill_the_owner_mid_question(cluster: Any, redis_url: str) -> None:
 
     failover = asyncio.run(scenario())
     print(f"failover after SIGKILL: {failover:.2f} s")
+    store = Store(os.environ["QUIZ_TEST_POSTGRES_URL"])
+    try:
+        log = store.events_after(cid, 0)
+    finally:
+        store.close()
+    assert [e.seq for e in log] == list(range(1, len(log) + 1))
+    answered = [
+        t for e in log if e.type == "answer_submitted" for t in ANSWERS if f'"{t}"' in e.payload
+    ]
+    assert sorted(answered) == sorted(ANSWERS), "every acknowledged answer is in the log, once"
     assert _owner([s for s in servers if s is not owner], cid, redis_url) is not owner
 
 
