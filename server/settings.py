@@ -105,6 +105,8 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
 _BOOL = {
     "1": True,
     "true": True,
@@ -193,6 +195,11 @@ class Settings:
             )
         except KeyError as missing:  # pragma: no cover - every key has a default
             raise SettingsError(f"missing setting {missing}") from None
+        if settings.redis_url and not settings.redis_url.startswith(REDIS_SCHEMES):
+            raise SettingsError(
+                f"QUIZ_REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)} "
+                "(e.g. redis://127.0.0.1:6379/0)"
+            )
         if settings.lease_renew_seconds * 3 > settings.lease_seconds:
             raise SettingsError(
                 "QUIZ_LEASE_RENEW_SECONDS must be at most a third of QUIZ_LEASE_SECONDS "

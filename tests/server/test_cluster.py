@@ -323,5 +323,7 @@ def test_lease_settings_are_checked() -> None:
     assert (settings.redis_url, settings.lease_seconds, settings.lease_renew_seconds) == ("", 5, 1)
     with pytest.raises(SettingsError, match="QUIZ_LEASE_RENEW_SECONDS must be at most a third"):
         Settings.from_environ({"QUIZ_LEASE_SECONDS": "2", "QUIZ_LEASE_RENEW_SECONDS": "1"})
+    with pytest.raises(SettingsError, match="QUIZ_REDIS_URL must start with one of redis://"):
+        Settings.from_environ({"QUIZ_REDIS_URL": "127.0.0.1:6379"})
     with pytest.raises(SettingsError, match="QUIZ_LEASE_SECONDS must be between"):
         Settings.from_environ({"QUIZ_LEASE_SECONDS": "0.1"})
