@@ -318,6 +318,21 @@ class Messages(TypedDict):
     lobby_players_n: str
     lobby_go: str
     error_not_finished: str
+    # the host console's registered players (issues 13 and 15)
+    players_panel: str
+    players_none: str
+    players_refresh: str
+    players_col_library: str
+    players_col_generation: str
+    players_col_via: str
+    via_card: str
+    via_librarian: str
+    via_code: str
+    players_erase: str
+    players_confirm_erase: str
+    players_erased: str
+    players_summary: str
+    players_results_link: str
 
 
 def choose_language(value: str | None) -> Lang:

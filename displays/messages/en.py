@@ -322,4 +322,23 @@ MESSAGES: Messages = {
     "lobby_players_n": "Players: {n}",
     "lobby_go": "Let the contest begin!",
     "error_not_finished": "The contest has not finished yet.",
+    # --- the host console's registered players (issues 13 and 15) ---
+    "players_panel": "Registered players",
+    "players_none": "No players have registered or joined yet.",
+    "players_refresh": "Refresh",
+    "players_col_library": "Library",
+    "players_col_generation": "Generation",
+    "players_col_via": "Registered",
+    "via_card": "library card",
+    "via_librarian": "⚠ by the librarian (card not checked)",
+    "via_code": "team code",
+    "players_erase": "Delete personal data",
+    "players_confirm_erase": (
+        "Delete the personal data of {name}? The player leaves the contest; only counts stay."
+    ),
+    "players_erased": "Personal data deleted",
+    "players_summary": (
+        "Players: {n} (library card {card}, librarian {librarian}, team code {code})"
+    ),
+    "players_results_link": "Results page",
 }

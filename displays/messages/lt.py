@@ -330,4 +330,25 @@ MESSAGES: Messages = {
     "lobby_players_n": "Dalyviai: {n}",
     "lobby_go": "Konkursas prasideda!",
     "error_not_finished": "Konkursas dar nesibaigė.",
+    # --- the host console's registered players (issues 13 and 15) ---
+    "players_panel": "Užsiregistravę dalyviai",
+    "players_none": "Dar niekas neužsiregistravo ir neprisijungė.",
+    "players_refresh": "Atnaujinti",
+    "players_col_library": "Biblioteka",
+    "players_col_generation": "Karta",
+    "players_col_via": "Registracija",
+    "via_card": "bibliotekos kortelė",
+    "via_librarian": "⚠ bibliotekininkas (kortelė netikrinta)",
+    "via_code": "komandos kodas",
+    "players_erase": "Ištrinti asmens duomenis",
+    "players_confirm_erase": (
+        "Ištrinti dalyvio {name} asmens duomenis? Dalyvis pašalinamas iš konkurso; lieka "
+        "tik skaičiai."
+    ),
+    "players_erased": "Asmens duomenys ištrinti",
+    "players_summary": (
+        "Dalyviai: {n} (bibliotekos kortelė {card}, bibliotekininkas {librarian}, "
+        "komandos kodas {code})"
+    ),
+    "players_results_link": "Rezultatų puslapis",
 }

@@ -326,4 +326,23 @@ MESSAGES: Messages = {
     "lobby_players_n": "Dalībnieki: {n}",
     "lobby_go": "Konkurss sākas!",
     "error_not_finished": "Konkurss vēl nav beidzies.",
+    # --- the host console's registered players (issues 13 and 15) ---
+    "players_panel": "Reģistrētie dalībnieki",
+    "players_none": "Vēl neviens dalībnieks nav reģistrējies vai pievienojies.",
+    "players_refresh": "Atjaunot",
+    "players_col_library": "Bibliotēka",
+    "players_col_generation": "Paaudze",
+    "players_col_via": "Reģistrācija",
+    "via_card": "bibliotēkas karte",
+    "via_librarian": "⚠ bibliotekārs (karte nav pārbaudīta)",
+    "via_code": "komandas kods",
+    "players_erase": "Dzēst personas datus",
+    "players_confirm_erase": (
+        "Dzēst dalībnieka {name} personas datus? Dalībnieks pamet konkursu; paliek tikai skaitļi."
+    ),
+    "players_erased": "Personas dati dzēsti",
+    "players_summary": (
+        "Dalībnieki: {n} (bibliotēkas karte {card}, bibliotekārs {librarian}, komandas kods {code})"
+    ),
+    "players_results_link": "Rezultātu lapa",
 }

@@ -258,3 +258,91 @@ def test_kiosk_to_tablet_and_nothing_personal_left(server: QuizServer, tmp_path:
         events = " ".join(r[0] for r in db.execute("SELECT payload FROM events"))
     assert rows == [("—", None, "Jelgava", "senior")]
     assert "Ģirts" not in events
+
+
+def test_the_host_console_lists_registered_players_and_erases_one(server: QuizServer) -> None:
+    """A player by card, one by the librarian's fallback, one by the team's code: the host
+    console's players panel lists them with team, generation, library and way of registering
+    (the fallback flagged), in English and Latvian; 'delete personal data' erases one."""
+    base = server.base
+    host, kiosk_url = set_up(base)
+    kiosk = {"Authorization": f"Bearer {kiosk_url.split('#token=')[1]}"}
+    with httpx.Client(base_url=f"{base}/api/contests/{CONTEST}", timeout=10) as http:
+        found = http.post("/kiosk/lookup", headers=kiosk, json={"card": GIRTS, "pin": PINS[GIRTS]})
+        made = http.post(
+            "/kiosk/register",
+            headers=kiosk,
+            json={"registration": found.json()["registration"], "team_id": "jelgava"},
+        )
+        assert made.status_code == 201, made.text
+        fallback = http.post(
+            "/kiosk/librarian",
+            headers=kiosk,
+            json={
+                "librarian_pin": LIBRARIAN_PIN,
+                "name": "Aina Bērziņa",
+                "team_id": "jelgava",
+                "generation": "senior",
+            },
+        )
+        assert fallback.status_code == 201, fallback.text
+        code = next(
+            t["join_code"]
+            for t in http.get("/teams", headers=host).json()["teams"]
+            if t["team_id"] == "riga"
+        )
+        joined = http.post("/join", json={"join_code": code, "display_name": "Jānis"})
+        assert joined.status_code == 201, joined.text
+    secret = host["Authorization"].split()[1]
+    with chromium() as browser:
+        page = open_page(
+            browser,
+            f"{base}/host/{CONTEST}?lang=en#secret={secret}",
+            viewport={"width": 1600, "height": 1000},
+        )
+        panel = page.locator("[data-players-panel]")
+        expect()(panel.locator("h2")).to_have_text("Registered players")
+        rows = panel.locator("[data-registration]")
+        expect()(rows).to_have_count(3)
+        expect()(panel.locator("[data-players-summary]")).to_have_text(
+            "Players: 3 (library card 1, librarian 1, team code 1)"
+        )
+        card = panel.locator("[data-via='card']")
+        expect()(card).to_contain_text("Ģirts Š.")
+        expect()(card).to_contain_text("Jelgava")
+        expect()(card).to_contain_text("library card")
+        librarian = panel.locator("[data-via='librarian']")
+        expect()(librarian.locator(".librarian-flag")).to_have_text(
+            "⚠ by the librarian (card not checked)"
+        )
+        expect()(librarian).to_contain_text("Senior")
+        expect()(panel.locator("[data-via='code']")).to_contain_text("team code")
+        link = panel.locator("[data-results-link]")
+        expect()(link).to_have_attribute("href", f"/results/{CONTEST}?lang=en")
+        panel.scroll_into_view_if_needed()
+        screenshot(page, "host-players-panel")
+        librarian.locator("[data-erase]").click()  # open_page accepts the confirmation
+        erased = panel.locator("[data-erased='true']")
+        expect()(erased).to_have_count(1)
+        expect()(erased).to_contain_text("Personal data deleted")
+        expect()(panel.locator("[data-players-summary]")).to_have_text(
+            "Players: 2 (library card 1, librarian 0, team code 1)"
+        )
+
+        latvian = open_page(browser, f"{base}/host/{CONTEST}?lang=lv#secret={secret}")
+        lv_panel = latvian.locator("[data-players-panel]")
+        expect()(lv_panel.locator("h2")).to_have_text("Reģistrētie dalībnieki")
+        expect()(lv_panel.locator("[data-via='card']")).to_contain_text("bibliotēkas karte")
+        expect()(lv_panel.locator("[data-erased='true']")).to_contain_text("Personas dati dzēsti")
+        lithuanian = open_page(browser, f"{base}/host/{CONTEST}?lang=lt#secret={secret}")
+        lt_panel = lithuanian.locator("[data-players-panel]")
+        expect()(lt_panel.locator("h2")).to_have_text("Užsiregistravę dalyviai")
+        expect()(lt_panel.locator("[data-via='code']")).to_contain_text("komandos kodas")
+    with httpx.Client(base_url=base, timeout=10) as http:
+        players = http.get(f"/api/contests/{CONTEST}/players", headers=host).json()["players"]
+    assert [(p["registered_via"], p["erased"]) for p in players] == [
+        ("card", False),
+        ("librarian", True),
+        ("code", False),
+    ]
+    assert "Aina" not in json.dumps(players, ensure_ascii=False)

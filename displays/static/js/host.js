@@ -7,6 +7,7 @@
 // hello and the Authorization header of the teams request — never in a URL.
 
 import { ContestClient, getJson } from "./client.js";
+import "./host_players.js"; // the registered players panel (_host_players.html)
 import { config, errorText, formatNumber, has, pick, t } from "./i18n.js";
 import {
   $,
