@@ -140,6 +140,14 @@ class Reply(msgspec.Struct, frozen=True):
     message: str = ""
 
 
+class AgentRevoked(msgspec.Struct, frozen=True):
+    """The host revoked an agent's token (``quiz:control:<contest>``): every process closes the
+    agent's connections it holds."""
+
+    contest_id: str
+    agent_id: str
+
+
 class Committed(msgspec.Struct, frozen=True):
     """A committed batch (``quiz:events:<contest>``): events ``first``, ``first + 1``, …"""
 
@@ -468,7 +476,7 @@ class Cluster:
             pubsub = self.listening.pubsub()
             try:
                 await pubsub.subscribe(f"quiz:reply:{self.node}")
-                await pubsub.psubscribe("quiz:events:*")
+                await pubsub.psubscribe("quiz:events:*", "quiz:control:*")
                 for runner in list(self.service.runners.values()):
                     await self._catch_up(runner)  # what we missed while unsubscribed
                 while True:
@@ -495,6 +503,12 @@ class Cluster:
             if waiting is not None and not waiting.done():
                 waiting.set_result(reply)
             return
+        if channel.startswith("quiz:control:"):
+            revoked = msgspec.json.decode(message["data"], type=AgentRevoked)
+            hub = self.service.hubs.get(revoked.contest_id)
+            if hub is not None:
+                hub.close_agent(revoked.agent_id)
+            return
         committed = msgspec.json.decode(message["data"], type=Committed)
         runner = self.service.runners.get(committed.contest_id)
         if runner is None or committed.contest_id in self.tokens:
@@ -508,6 +522,12 @@ class Cluster:
                     for i, (kind, at, payload) in enumerate(committed.events)
                 ]
             )
+
+    def agent_revoked(self, contest_id: str, agent_id: str) -> None:
+        """Tell every process to close the revoked agent's connections (the token opens none
+        anywhere already: it is checked against the database at every hello)."""
+        message = msgspec.json.encode(AgentRevoked(contest_id, agent_id))
+        self.outbox.put_nowait((f"quiz:control:{contest_id}", message))
 
     # --- forwarding -------------------------------------------------------------------------------
 

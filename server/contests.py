@@ -568,6 +568,8 @@ class ContestService:
         if row is None:
             raise ServiceError("unknown_agent", f"no agent {agent_id!r} in this contest", 404)
         self.hubs[contest_id].close_agent(agent_id)
+        if self.cluster is not None:  # its connections to other processes too
+            self.cluster.agent_revoked(contest_id, agent_id)
         log.info("contest %s: agent %s revoked", contest_id, agent_id)
         return agent_json(row)
 

@@ -327,3 +327,34 @@ def test_lease_settings_are_checked() -> None:
         Settings.from_environ({"QUIZ_REDIS_URL": "127.0.0.1:6379"})
     with pytest.raises(SettingsError, match="QUIZ_LEASE_SECONDS must be between"):
         Settings.from_environ({"QUIZ_LEASE_SECONDS": "0.1"})
+
+
+def test_a_revoked_agent_is_closed_on_every_process(cluster: Any) -> None:
+    """The host revokes an agent through one process; its connection to another one closes."""
+    first, second = cluster(2)
+    with httpx.Client(base_url=first.base) as http:
+        contest = setup_contest(http)
+        made = http.post(
+            f"/api/contests/{contest['id']}/agents",
+            headers=contest["auth"],
+            json={"venue": "Jelgava", "teams": ["jelgava"]},
+        )
+        assert made.status_code == 201, made.text
+        agent = made.json()
+
+    async def scenario() -> None:
+        ws = await _connect(second.ws, contest["id"], role="agent", token=agent["agent_token"])
+        with httpx.Client(base_url=first.base) as http:
+            revoked = http.post(
+                f"/api/contests/{contest['id']}/agents/{agent['agent_id']}/revoke",
+                headers=contest["auth"],
+                json={},
+            )
+            assert revoked.status_code == 200, revoked.text
+        told = await _recv(ws, lambda m: m["type"] == "error")
+        assert told["code"] == "agent_revoked", told
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(_recv(ws, lambda m: False), 10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
+
+    asyncio.run(scenario())
