@@ -371,7 +371,6 @@ async def test_link_down_while_pressing_presses_are_sent_on_reconnect_late_ones_
         assert set(presses) == {"jelgava", "siauliai"}  # the buffered press took part
         # it waited longer than its measured path allows: the anti-cheat clamp moved it
         assert presses["siauliai"]["clamped"] is True
-        assert presses["jelgava"]["clamped"] is False
         # next question: a press buffered until after the window is refused, and the agent says why
         await host.command(
             {"type": "judge", "team_id": awarded[0]["event"]["photo"]["winner"], "correct": True}
