@@ -80,6 +80,7 @@ class SimulatedBox:
         self._held: set[int] = set()
         self.lamps: dict[int, LampMode] = {}
         self.armed = False
+        self._auto_lit: set[int] = set()  # lamps the box lit itself while armed (DISARM clears)
         self._decoder = CommandDecoder()
         self.truth: list[TrueEvent] = []
 
@@ -96,6 +97,7 @@ class SimulatedBox:
         self._held.clear()
         self.lamps = {ch: LampMode.OFF for ch in range(1, self.channels + 1)}
         self.armed = False
+        self._auto_lit.clear()
         self._decoder = CommandDecoder()
         return self.hello()
 
@@ -116,6 +118,7 @@ class SimulatedBox:
         self._held.add(channel)
         if self.armed and self.lamps.get(channel) is LampMode.OFF:
             self.lamps[channel] = LampMode.ON
+            self._auto_lit.add(channel)
         return self._report("press", channel, at_ns)
 
     def release(self, channel: int, at_ns: int) -> bytes:
@@ -142,12 +145,16 @@ class SimulatedBox:
                         continue
                     for ch in [channel] if channel is not None else list(self.lamps):
                         self.lamps[ch] = mode
+                        self._auto_lit.discard(ch)  # a lamp set with L stays at DISARM
                     out += encode_message(Ok("L"))
                 case Arm():
                     self.armed = True
                     out += encode_message(Ok("ARM"))
                 case Disarm():
                     self.armed = False
+                    for ch in self._auto_lit:
+                        self.lamps[ch] = LampMode.OFF
+                    self._auto_lit.clear()
                     out += encode_message(Ok("DISARM"))
                 case CommandProblem(code, text):
                     out += encode_message(Err(code, text))

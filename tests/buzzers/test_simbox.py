@@ -51,6 +51,19 @@ def test_armed_boxes_light_the_lamp_of_a_pressed_channel() -> None:
     assert box.lamps[4] is LampMode.ON
 
 
+def test_disarm_puts_out_only_the_lamps_the_box_lit_itself() -> None:
+    """docs/buzzer-protocol.md: DISARM turns off lamps lit at a press; lamps set with L stay
+    (the simulator used to keep every lamp, unlike the bz1 firmware)."""
+    box = SimulatedBox()
+    box.power_on(0)
+    box.receive(b"ARM\nL 2 B\n", 0)
+    box.press(4, S)
+    box.press(1, S)
+    box.receive(b"L 1 1\n", S)  # the host confirms channel 1 (the winner): now the host's lamp
+    box.receive(b"DISARM\n", 2 * S)
+    assert (box.lamps[4], box.lamps[1], box.lamps[2]) == (LampMode.OFF, LampMode.ON, LampMode.BLINK)
+
+
 def test_a_held_button_is_not_pressed_twice() -> None:
     box = SimulatedBox()
     box.power_on(0)
