@@ -273,6 +273,23 @@ INVALID_VALUES = {
     | st.floats(allow_nan=False, allow_infinity=False)
     | beyond_int64,
     "opt_int": not_a_number | st.floats(allow_nan=False, allow_infinity=False) | beyond_int64,
+    "boxes": scalars
+    | st.just([{"state": "open"}])  # no port
+    | st.just([{"port": "p", "state": "open"}] * 17)  # more boxes than an agent may report
+    | st.fixed_dictionaries(
+        {
+            "port": st.just("p"),
+            "state": st.text(max_size=6).filter(lambda x: x not in ("open", "down")),
+        }
+    ).map(lambda box: [box])
+    | st.fixed_dictionaries(
+        {"port": st.just("p"), "state": st.just("open"), "channels": st.just({"x": "liepaja"})}
+    ).map(lambda box: [box]),
+    "count": not_a_number
+    | st.none()
+    | st.integers(max_value=-1)
+    | st.integers(min_value=1_000_001)
+    | st.floats(allow_nan=False, allow_infinity=False),
 }
 
 # Each message type's fields: kind and whether it is required (docs/protocol.md §3.4, §3.5).
@@ -295,6 +312,8 @@ FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
         "t2": ("reading", True),
     },
     "command": {"id": ("id", True), "command": ("command", True)},
+    "status": {"id": ("id", True), "boxes": ("boxes", False), "buffered": ("count", False)},
+    "check": {"id": ("id", True), "on": ("bool", True)},
 }
 KNOWN_TYPES = frozenset({*FIELDS, "hello"})
 COMMAND_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
@@ -344,6 +363,13 @@ def valid_messages(draw: Any, kind: str) -> dict[str, Any]:
             "channel": 2,
             "box": "LIEP-1",
         }
+    if kind == "status":
+        box = {"port": "/dev/ttyUSB0", "state": draw(st.sampled_from(["open", "down"]))}
+        box["channels"] = {"1": "liepaja"}
+        box["bound_ms"] = draw(st.floats(0, 60_000))
+        return {"type": "status", "id": message_id, "boxes": [box], "buffered": 0}
+    if kind == "check":  # the host's buzzer check: in memory only, the view does not change
+        return {"type": "check", "id": message_id, "on": draw(st.booleans())}
     if kind == "pong":
         reading = draw(st.floats(0, 1e12))
         t0 = draw(st.floats(1.7e12, 1.9e12))
