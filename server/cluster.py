@@ -140,12 +140,16 @@ class Reply(msgspec.Struct, frozen=True):
     message: str = ""
 
 
-class AgentRevoked(msgspec.Struct, frozen=True):
-    """The host revoked an agent's token (``quiz:control:<contest>``): every process closes the
-    agent's connections it holds."""
+class Control(msgspec.Struct, frozen=True):
+    """What the contest's hubs in every process must hear (``quiz:control:<contest>``): an agent
+    whose token the host revoked (each process closes its connections), or the buzzer check
+    turned on or off, or a press during it (``ContestHub.relay``)."""
 
     contest_id: str
-    agent_id: str
+    origin: str  # the process it comes from (which has applied it already)
+    agent_revoked: str | None = None
+    check: bool | None = None
+    press: tuple[str, str, str | None, int | None, int] | None = None
 
 
 class Committed(msgspec.Struct, frozen=True):
@@ -289,6 +293,7 @@ class Cluster:
         """A contest this process now serves: a follower until it takes the lease (at once if
         nobody holds it)."""
         runner.forward = self._forwarder(runner)
+        runner.hub.relay = self._relay(runner.contest_id)
         self._spawn(self._tick(runner), f"lease:{runner.contest_id}")
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
@@ -504,10 +509,16 @@ class Cluster:
                 waiting.set_result(reply)
             return
         if channel.startswith("quiz:control:"):
-            revoked = msgspec.json.decode(message["data"], type=AgentRevoked)
-            hub = self.service.hubs.get(revoked.contest_id)
-            if hub is not None:
-                hub.close_agent(revoked.agent_id)
+            control = msgspec.json.decode(message["data"], type=Control)
+            hub = self.service.hubs.get(control.contest_id)
+            if hub is None or control.origin == self.node:
+                return
+            if control.agent_revoked is not None:
+                hub.close_agent(control.agent_revoked)
+            if control.check is not None:
+                hub.set_check(control.check, relayed=True)
+            if control.press is not None:
+                hub.check_press(*control.press, relayed=True)
             return
         committed = msgspec.json.decode(message["data"], type=Committed)
         runner = self.service.runners.get(committed.contest_id)
@@ -526,8 +537,18 @@ class Cluster:
     def agent_revoked(self, contest_id: str, agent_id: str) -> None:
         """Tell every process to close the revoked agent's connections (the token opens none
         anywhere already: it is checked against the database at every hello)."""
-        message = msgspec.json.encode(AgentRevoked(contest_id, agent_id))
-        self.outbox.put_nowait((f"quiz:control:{contest_id}", message))
+        self._control(Control(contest_id, self.node, agent_revoked=agent_id))
+
+    def _control(self, control: Control) -> None:
+        self.outbox.put_nowait((f"quiz:control:{control.contest_id}", msgspec.json.encode(control)))
+
+    def _relay(self, contest_id: str) -> Callable[[dict[str, Any]], None]:
+        def relay(change: dict[str, Any]) -> None:
+            self._control(
+                msgspec.convert({**change, "contest_id": contest_id, "origin": self.node}, Control)
+            )
+
+        return relay
 
     # --- forwarding -------------------------------------------------------------------------------
 

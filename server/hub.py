@@ -311,6 +311,9 @@ class ContestHub:
         before the revocation must not attach after it)."""
         self._agents_due: asyncio.TimerHandle | None = None
         self._agents_due_at = 0.0
+        self.relay: Callable[[dict[str, Any]], None] | None = None
+        """Several processes (``server.cluster``): buzzer-check changes and presses are also
+        sent to the contest's hubs in the other processes, whose screens and agents light too."""
 
     def _message(
         self, stream: str, *, snapshot: bool, events: list[str], roster: bool = True
@@ -578,19 +581,30 @@ class ContestHub:
             if stream is not None and stream.connections:
                 self._offer(stream, text)
 
-    def set_check(self, on: bool) -> None:
+    def set_check(self, on: bool, *, relayed: bool = False) -> None:
         """Turn the buzzer check on or off and tell the host, the big screens and the agents
-        (nothing is sent when it does not change)."""
+        (nothing is sent when it does not change); ``relayed``: it came from another process."""
         if self.check.on == on:
             return
         self.check.on = on
         self._tell_check_streams(self._check_text())
+        if self.relay is not None and not relayed:
+            self.relay({"check": on})
 
     def check_press(
-        self, team_id: str, source: str, box: str | None, channel: int | None, at_us: int
+        self,
+        team_id: str,
+        source: str,
+        box: str | None,
+        channel: int | None,
+        at_us: int,
+        *,
+        relayed: bool = False,
     ) -> None:
         """A press in buzzer-check mode: the host, the big screens and the agents light the
-        team (docs/protocol.md §3.7)."""
+        team (docs/protocol.md §3.7); ``relayed``: it came from another process."""
+        if self.relay is not None and not relayed:
+            self.relay({"press": [team_id, source, box, channel, at_us]})
         message = {
             "type": "check_press",
             "team_id": team_id,

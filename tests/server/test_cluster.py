@@ -358,3 +358,29 @@ def test_a_revoked_agent_is_closed_on_every_process(cluster: Any) -> None:
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
 
     asyncio.run(scenario())
+
+
+def test_the_buzzer_check_reaches_every_process(cluster: Any) -> None:
+    """The host turns the check on through one process; a tablet on the other lights its team
+    at the host and on a screen of that other process; the check's end reaches it too."""
+    first, second = cluster(2)
+    with httpx.Client(base_url=first.base) as http:
+        contest = setup_contest(http)
+    cid = contest["id"]
+
+    async def scenario() -> None:
+        host = await _connect(first.ws, cid, role="host", secret=contest["secret"])
+        screen = await _connect(second.ws, cid, role="display", token=contest["screen_token"])
+        player = await _connect(second.ws, cid, role="player", token=contest["tokens"]["liepaja"])
+        reply = await _send(host, {"type": "check", "id": "on", "on": True})
+        assert reply["type"] == "ack", reply
+        await _recv(screen, lambda m: m["type"] == "check" and m["on"] is True)
+        pressed = await _send(player, {"type": "buzz", "id": "b1", "pressed_at": 1.0})
+        assert pressed["type"] == "ack" and pressed.get("check") is True, pressed
+        lit = await _recv(host, lambda m: m["type"] == "check_press")
+        assert (lit["team_id"], lit["source"]) == ("liepaja", "tablet")
+        await _recv(screen, lambda m: m["type"] == "check_press" and m["team_id"] == "liepaja")
+        assert (await _send(host, {"type": "check", "id": "off", "on": False}))["type"] == "ack"
+        await _recv(screen, lambda m: m["type"] == "check" and m["on"] is False)
+
+    asyncio.run(scenario())
