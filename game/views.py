@@ -10,6 +10,9 @@ Each role gets its own projection, built from the state alone (no clock, no conn
   team's current answer live, who won the buzz, and the scoreboard.
 - ``display_view`` — a venue's big screen: the question, timers, who buzzed, which teams have
   answered (not what), and the scoreboard.
+
+Only the host sees the anti-cheat internals of a photo finish (claims, bounds, arrivals, allowed
+paths, clamps); everyone else gets ``public_photo_finish``.
 - ``audience_view`` — the public: the scoreboard and the question as it is shown.
 
 The secrecy rule (docs/game-rules.md, "What each screen shows"): before a question is revealed no
@@ -26,6 +29,7 @@ from typing import Any
 
 import msgspec
 
+from game.events import PhotoFinish
 from game.model import Round
 from game.questions import Verdict, check_answer, correct_answer, public_question
 from game.state import ContestState, QuestionState, pending_timers
@@ -98,6 +102,33 @@ def _answer_data(q: QuestionState, team_id: str, state: ContestState) -> View | 
     }
 
 
+def public_photo_finish(photo: PhotoFinish) -> View:
+    """A photo finish as players, screens and the audience see it: who pressed, the press time
+    the engine decided, tablet or box, the window, the tie and the winner.
+
+    The anti-cheat internals — the device's own claim, its error bound, the arrival, the
+    allowed path and whether the press was clamped — are for the host only (docs/game-rules.md,
+    "Buzz arbitration"): a client that saw its allowance would know how early it may claim.
+    """
+    return {
+        "presses": [
+            {
+                "team_id": press.team_id,
+                "player_id": press.player_id,
+                "effective_at": press.effective_at,
+                "source": "box" if press.source.startswith("box") else "tablet",
+            }
+            for press in photo.presses
+        ],
+        "window_opened_at": photo.window_opened_at,
+        "window_closed_at": photo.window_closed_at,
+        "resolution_us": photo.resolution_us,
+        "tied": list(photo.tied),
+        "draw": photo.draw,
+        "winner": photo.winner,
+    }
+
+
 def _public_question(state: ContestState, q: QuestionState) -> View:
     """The question as everyone sees it; answer data only once it is revealed."""
     last_photo = q.photo_finishes[-1] if q.photo_finishes else None
@@ -113,7 +144,7 @@ def _public_question(state: ContestState, q: QuestionState) -> View:
         "answering_team": q.answering_team,
         "locked_out": sorted(q.locked_out),
         "answered_teams": sorted(q.answers) if q.kind != "buzzer" else [],
-        "buzz": msgspec.to_builtins(last_photo) if last_photo else None,
+        "buzz": public_photo_finish(last_photo) if last_photo else None,
         "judged": {t: v for t, v in q.verdicts.items()} if q.kind == "buzzer" else {},
         "question": public_question(q.question, q.order),
         "answer": None,
@@ -161,6 +192,7 @@ def host_view(state: ContestState, *, with_players: bool = True) -> View:
             verdict = check_answer(q.question, record.answer)
             suggestions[team_id] = verdict.value
         shown.update(
+            buzz=msgspec.to_builtins(q.photo_finishes[-1]) if q.photo_finishes else None,
             answer=correct_answer(q.question),
             explanation=dict(q.question.explanation),
             source=q.question.source,

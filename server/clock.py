@@ -9,6 +9,16 @@ give the round-trip delay ``δ = (t3 − t0) − (t2 − t1)`` and the offset
 ``θ``, so the sample with the lowest delay among the recent ones is the most trustworthy: its
 offset is the estimate and half its delay the error bound.
 
+The anti-cheat clamp (docs/game-rules.md, "Anti-cheat clamp") needs how long a press may
+plausibly take from the client to the server: ``allowed_path``. A press's one-way trip is about
+half the best round trip, plus the link's jitter since that sample. So the allowance is half the
+best recent round trip, plus the *typical* jitter — the median recent round trip above the best,
+at most ``MAX_SPREAD_MS`` — plus ``PATH_SLACK_MS``, at most ``MAX_PATH_MS``. The median ignores a
+minority of slow pongs, so a client that answers some pings late (to widen its allowance) gains
+nothing; one that answers *every* ping late only moves its offset estimate by as much as its
+allowance grows, and the cap bounds it. The round trip is the server's own measurement less the
+hold the client claims, so a client can shrink its allowance by lying, never widen it.
+
 ``ClockEstimator`` only does arithmetic on the numbers it is given (milliseconds); the server
 feeds it from the WebSocket. ``ContestClock`` is the server's time source: wall-clock based so that
 deadlines survive a restart, but advancing with the monotonic clock while the process runs.
@@ -22,8 +32,13 @@ from collections import deque
 
 import msgspec
 
-MAX_PATH_MS = 2000.0
-PATH_SLACK_MS = 50.0
+MAX_PATH_MS = 250.0
+"""The most any press may claim to have travelled (a cheater holding every pong gains at most
+this)."""
+PATH_SLACK_MS = 10.0
+"""Added to every allowance: the tablet's or box's own time to send a press."""
+MAX_SPREAD_MS = 60.0
+"""The most the jitter term of an allowance may add."""
 UNSYNCED_BOUND_MS = 500.0
 # A client clock reading, in ms, lies within this of the server's (about 317 years): wide enough
 # for an epoch clock on the wrong date or a device's uptime clock, never wider.
@@ -94,11 +109,16 @@ class ClockEstimator:
         return best.delay / 2 if best else UNSYNCED_BOUND_MS
 
     def allowed_path(self) -> float:
-        """How long a message from this client may plausibly take to arrive, in ms: the largest
-        recent round trip plus slack, capped (the anti-cheat clamp of docs/game-rules.md)."""
+        """How long a press from this client may plausibly take to arrive, in ms (the anti-cheat
+        clamp of docs/game-rules.md): half the best recent round trip, plus the median recent
+        round trip's excess over the best (at most ``MAX_SPREAD_MS``), plus ``PATH_SLACK_MS``;
+        at most ``MAX_PATH_MS``, which is also the allowance before the first sample."""
         if not self._samples:
             return MAX_PATH_MS
-        return min(MAX_PATH_MS, max(s.delay for s in self._samples) + PATH_SLACK_MS)
+        delays = sorted(s.delay for s in self._samples)
+        best, median = delays[0], delays[len(delays) // 2]
+        spread = min(median - best, MAX_SPREAD_MS)
+        return min(MAX_PATH_MS, best / 2 + spread + PATH_SLACK_MS)
 
     def to_server(self, client_time: float) -> float:
         """A reading of the client's clock, in server time (ms)."""

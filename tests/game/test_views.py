@@ -112,3 +112,38 @@ def test_the_roster_can_be_left_out_and_is_otherwise_the_teams_players():
     assert "members" not in slim and slim["question"]["my_answer"] is not None
     assert len(host_view(g.state)["players"]) == len(g.state.players)
     assert "players" not in host_view(g.state, with_players=False)
+
+
+def test_only_the_host_sees_the_anti_cheat_internals_of_a_photo_finish():
+    g = setup([buzzer_round(single())])
+    g.run(c.StartRound)
+    g.run(c.ShowQuestion)
+    g.at(S).run(c.OpenBuzzers)
+    opens = g.state.question.opens_at
+    g.at(opens + 90_000).run(  # claims 80 ms early on a 37 ms path: clamped
+        c.Buzz,
+        team_id="jelgava",
+        player_id="jelgava-p1",
+        pressed_at=opens + 10_000,
+        bound_us=4_321,
+        allowed_path_us=37_000,
+        source="box:venue-box-7",
+    )
+    fire(g, "buzz_window", g.state.question.window_closes_at)
+    host = host_view(g.state)["question"]
+    assert host["buzz"]["presses"][0]["allowed_path_us"] == 37_000
+    assert host["buzz"]["presses"][0]["clamped"] is True
+    internals = ("allowed_path", "bound_us", "clamped", "arrived_at", "pressed_at", "venue-box-7")
+    for view in (display_view(g.state), audience_view(g.state), team_view(g.state, "jelgava")):
+        photo = view["question"]["buzz"]
+        assert photo["winner"] == "jelgava"
+        assert photo["presses"] == [
+            {
+                "team_id": "jelgava",
+                "player_id": "jelgava-p1",
+                "effective_at": opens + 53_000,
+                "source": "box",
+            }
+        ]
+        text = _text(view)
+        assert not [word for word in internals if word in text]

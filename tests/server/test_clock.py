@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from server.clock import MAX_OFFSET_MS, MAX_PATH_MS, UNSYNCED_BOUND_MS, ClockEstimator
+from server.clock import (
+    MAX_OFFSET_MS,
+    MAX_PATH_MS,
+    MAX_SPREAD_MS,
+    PATH_SLACK_MS,
+    UNSYNCED_BOUND_MS,
+    ClockEstimator,
+)
 
 
 def exchange(
@@ -39,7 +46,8 @@ def test_the_lowest_delay_sample_wins_and_its_half_delay_bounds_the_error():
     exchange(est, offset=100, out=40, back=60)
     assert abs(est.offset - 100) <= est.bound == pytest.approx(2.5)
     assert est.samples == 3
-    assert est.allowed_path() == pytest.approx(100 + 50)  # the largest round trip plus slack
+    # half the best round trip + the median's excess over it (90 - 5, capped) + slack
+    assert est.allowed_path() == pytest.approx(5 / 2 + MAX_SPREAD_MS + PATH_SLACK_MS)
 
 
 def test_only_recent_samples_count():
@@ -88,3 +96,25 @@ def test_clocks_far_from_the_servers_but_plausible_still_sync():
     assert est.add(server, 5.0, 5.5, server + 10) is not None  # an agent's uptime clock
     assert est.add(server, server + 3_600_000, server + 3_600_000, server + 8) is not None
     assert est.samples == 2
+
+
+def test_late_pongs_from_a_minority_do_not_widen_the_allowance():
+    """A client that answers one ping in four 1.9 s late (claiming it answered at once) keeps
+    the allowance of its honest round trips (issue 14: it used to reach 1.95 s)."""
+    honest, cheat = ClockEstimator(), ClockEstimator()
+    for n in range(32):
+        exchange(honest, offset=0, out=6 + n % 3, back=6)
+        exchange(cheat, offset=0, out=6 + n % 3, back=6 + (1900 if n % 4 == 3 else 0))
+    assert cheat.allowed_path() <= honest.allowed_path() + 2  # the median moves one sample
+    assert cheat.allowed_path() < 30
+
+
+def test_the_jitter_term_and_the_whole_allowance_are_capped():
+    est = ClockEstimator()
+    for n in range(16):  # most round trips far slower than the best
+        exchange(est, offset=0, out=5 if n == 0 else 400, back=5 if n == 0 else 400)
+    assert est.allowed_path() == pytest.approx(5 + MAX_SPREAD_MS + PATH_SLACK_MS)
+    slow = ClockEstimator()
+    for _ in range(4):
+        exchange(slow, offset=0, out=600, back=600)
+    assert slow.allowed_path() == MAX_PATH_MS

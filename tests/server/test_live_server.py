@@ -51,10 +51,11 @@ def test_a_buzzer_question_played_by_tablets_with_skewed_clocks(server_process):
             assert (await _reply(host))["type"] == "ack"
         await asyncio.sleep(0.35)  # the buzzers are open
         pressed = time.time() * 1000
-        # Šiauliai pressed 30 ms earlier, but its press is sent second
+        # Šiauliai pressed 8 ms earlier, but its press is sent second (8 ms is within what the
+        # anti-cheat clamp allows a press on this link: half its round trip + 10 ms)
         await jelgava.send(json.dumps({"type": "buzz", "id": 1, "pressed_at": pressed + 60_000.0}))
         await siauliai.send(
-            json.dumps({"type": "buzz", "id": 2, "pressed_at": pressed - 30 - 3_600_000.0})
+            json.dumps({"type": "buzz", "id": 2, "pressed_at": pressed - 8 - 3_600_000.0})
         )
         assert (await _reply(jelgava))["type"] == "ack"
         assert (await _reply(siauliai))["type"] == "ack"
@@ -70,7 +71,7 @@ def test_a_buzzer_question_played_by_tablets_with_skewed_clocks(server_process):
         assert photo["winner"] == "siauliai"
         assert [p["team_id"] for p in photo["presses"]] == ["siauliai", "jelgava"]
         gap = photo["presses"][1]["effective_at"] - photo["presses"][0]["effective_at"]
-        assert 20_000 < gap < 40_000  # about 30 ms apart on the server's clock
+        assert 0 < gap < 20_000  # about 8 ms apart on the server's clock
         await jelgava.send(
             json.dumps({"type": "answer", "id": 3, "answer": {"kind": "choice", "option": "b"}})
         )
