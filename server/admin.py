@@ -34,7 +34,7 @@ from starlette.routing import Route
 from content.loader import Pack
 from displays import render_page
 from displays.after import render_after
-from server.api import LOOPBACK, Api, bearer, body_of
+from server.api import LOOPBACK, Api, bearer, body_of, iso_time
 from server.contests import ContestService, ServiceError, hash_secret, new_secret
 from server.packs import PackError
 from server.settings import Settings
@@ -76,6 +76,7 @@ def contest_rows(store: Store) -> list[dict[str, Any]]:
                 contests.c.status,
                 contests.c.created_at,
                 contests.c.finished_at,
+                contests.c.starts_at,
             ).order_by(contests.c.created_at.desc())
         ).all()
     return [
@@ -85,6 +86,7 @@ def contest_rows(store: Store) -> list[dict[str, Any]]:
             "status": row.status,
             "created_at": iso_date(row.created_at),
             "finished_at": iso_date(row.finished_at),
+            "starts_at": iso_time(row.starts_at),
             "created_at_us": row.created_at,
         }
         for row in rows

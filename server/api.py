@@ -7,6 +7,7 @@ or a loopback client for creating contests) and calls the ``ContestService``. Er
 
 from __future__ import annotations
 
+import datetime
 import hmac
 import logging
 import math
@@ -31,6 +32,7 @@ from server.contests import (
 from server.origins import request_origin_allowed
 from server.protocol import ProtocolError, decode_json
 from server.runner import CommitFailed, ContestBusy, describe
+from server.store import Store, contests
 from server.throttle import FailureThrottle
 
 if TYPE_CHECKING:
@@ -78,6 +80,39 @@ async def body_of(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ServiceError("invalid_message", "the body must be a JSON object")
     return data
+
+
+def starts_at_of(data: dict[str, Any]) -> int | None:
+    """``starts_at`` of a new contest: an ISO 8601 date and time with its UTC offset
+    (``2026-05-14T18:00:00+03:00`` or ``…Z``) as µs since the epoch; ``None`` when absent."""
+    value = data.get("starts_at")
+    if value is None or value == "":
+        return None
+    problem = "`starts_at` must be a date and time with its UTC offset, like 2026-05-14T15:00:00Z"
+    if not isinstance(value, str) or len(value) > 40:
+        raise ServiceError("invalid_message", problem)
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise ServiceError("invalid_message", problem) from None
+    if moment.tzinfo is None:
+        raise ServiceError("invalid_message", problem)
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def iso_time(us: int | None) -> str | None:
+    """µs since the epoch as an ISO 8601 UTC date and time (``2026-05-14T15:00:00Z``)."""
+    if us is None:
+        return None
+    moment = datetime.datetime.fromtimestamp(us / 1e6, tz=datetime.UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _set_starts_at(store: Store, contest_id: str, starts_at: int) -> None:
+    with store.engine.begin() as db:
+        db.execute(
+            contests.update().where(contests.c.contest_id == contest_id).values(starts_at=starts_at)
+        )
 
 
 def _text(data: dict[str, Any], key: str, *, required: bool = True, limit: int = 200) -> str:
@@ -212,7 +247,10 @@ class Api:
         contest_id = data.get("contest_id")
         if contest_id is not None and not isinstance(contest_id, str):
             raise ServiceError("invalid_message", "`contest_id` must be a text")
+        starts_at = starts_at_of(data)  # checked before anything is made
         contest_id, secret = await self.service.create_contest(title, tuple(languages), contest_id)
+        if starts_at is not None:  # migration 0007
+            await self.service._db(_set_starts_at, self.service.store, contest_id, starts_at)
         urls = {
             "host": f"/host/{contest_id}",
             "display": f"/screen/{contest_id}",
@@ -220,7 +258,13 @@ class Api:
             "join": f"/play/{contest_id}",
         }
         return JSONResponse(
-            {"contest_id": contest_id, "host_secret": secret, "urls": urls}, status_code=201
+            {
+                "contest_id": contest_id,
+                "host_secret": secret,
+                "urls": urls,
+                "starts_at": iso_time(starts_at),
+            },
+            status_code=201,
         )
 
     async def contest(self, request: Request) -> Response:

@@ -8,7 +8,9 @@ with its join code, the tablet link that carries it (``/play/{id}#code=…`` —
 fragment, which a browser never sends to a server) and that link as a QR code, an inline SVG made
 by segno on the server. The players who joined are listed by their short display names (the names
 the screens show anyway). Once the contest starts the codes are left out and the screen leaves its
-lobby. The screen asks again every few seconds, so new players appear while people join.
+lobby. The screen asks again every few seconds, so new players appear while people join. The
+contest's start time (``starts_at``, set when it was created; migration 0007) comes along, as an
+ISO 8601 UTC time or ``null``.
 
 The link's host is ``QUIZ_PUBLIC_URL`` when set, else the address the screen itself used.
 """
@@ -23,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.api import Api, bearer
+from server.api import Api, bearer, iso_time
 from server.contests import ServiceError
 
 
@@ -64,6 +66,7 @@ class LobbyApi:
             else {}
         )
         base = self.service.settings.public_url or str(request.base_url)
+        row = await self.service._db(self.service.store.contest, contest_id)
         teams: list[dict[str, Any]] = []
         for team in state.teams.values():
             entry: dict[str, Any] = {
@@ -83,6 +86,7 @@ class LobbyApi:
                 "contest_id": contest_id,
                 "title": state.title,
                 "status": state.status,
+                "starts_at": iso_time(row.starts_at if row is not None else None),
                 "teams": teams,
             },
             headers={"Cache-Control": "no-store"},

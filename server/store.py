@@ -57,6 +57,7 @@ contests = sa.Table(
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("last_seq", sa.Integer, nullable=False, default=0),
     sa.Column("finished_at", sa.BigInteger, nullable=True),  # migration 0005: retention's start
+    sa.Column("starts_at", sa.BigInteger, nullable=True),  # migration 0007: when it is due to start
 )
 
 events = sa.Table(
@@ -237,6 +238,7 @@ class ContestRow:
     created_at: int
     last_seq: int
     finished_at: int | None = None  # µs since the epoch (migration 0005)
+    starts_at: int | None = None  # µs since the epoch: when it is due to start (migration 0007)
 
 
 class Store:

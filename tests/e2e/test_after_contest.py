@@ -128,7 +128,10 @@ def test_a_contest_created_in_the_admin_area_is_played_and_its_results_exported(
         tablet_url = admin.locator("[data-link='tablet'] a").first.get_attribute("href")
         screen_url = admin.locator("[data-link='screen'] a").first.get_attribute("href")
         assert host_url and "#secret=hs_" in host_url and tablet_url and "#code=" in tablet_url
-        assert screen_url and "?starts=" in screen_url and "#token=st_" in screen_url
+        assert screen_url and "?starts=" not in screen_url and "#token=st_" in screen_url
+        lobby = open_page(browser, f"{base}{screen_url}")  # the start time comes from the server
+        expect()(lobby.locator("[data-lobby-starts]")).to_contain_text("18:00")
+        lobby.context.close()
         expect()(admin.locator("[data-link='agent'] code").first).to_contain_text("at_")
         contest_id = host_url.split("/host/")[1].split("?")[0]
         expect()(

@@ -295,3 +295,39 @@ def test_quiz_export_writes_the_same_files_from_the_command_line(client, tmp_pat
     assert (out / f"participation-{today}-{today}-by_library.csv").exists()
     assert main(["export", "results", "nope", "--out", str(out), "--data-dir", str(tmp_path)]) == 1
     assert main(["export", "participation", "--from", "May", "--to", today]) == 2
+
+
+def test_a_contest_keeps_its_start_time_for_the_lobby_and_the_admin(any_client):
+    """SQLite and PostgreSQL (migration 0007): ``starts_at`` given at creation is stored, shown
+    in UTC by the lobby and the admin's list; a bad one is refused before anything is made."""
+    client = any_client
+    made = client.post(
+        "/api/contests",
+        headers=ADMIN,
+        json={"title": "Vakara viktorīna", "starts_at": "2026-05-14T18:00:00+03:00"},
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["starts_at"] == "2026-05-14T15:00:00Z"
+    cid = made.json()["contest_id"]
+    host = {"Authorization": f"Bearer {made.json()['host_secret']}"}
+    lobby = client.get(f"/api/contests/{cid}/lobby", headers=host).json()
+    assert lobby["starts_at"] == "2026-05-14T15:00:00Z"
+    listed = client.get("/api/admin/contests", headers=ADMIN).json()["contests"]
+    assert next(c for c in listed if c["contest_id"] == cid)["starts_at"] == "2026-05-14T15:00:00Z"
+    plain = client.post("/api/contests", headers=ADMIN, json={"title": "No time"}).json()
+    assert plain["starts_at"] is None
+    lobby = client.get(
+        f"/api/contests/{plain['contest_id']}/lobby",
+        headers={"Authorization": f"Bearer {plain['host_secret']}"},
+    ).json()
+    assert lobby["starts_at"] is None
+    for bad in ("2026-05-14T18:00", "tomorrow", 1747234800, "2026-02-30T18:00:00Z"):
+        refused = client.post(
+            "/api/contests",
+            headers=ADMIN,
+            json={"title": "Bad time", "contest_id": "bad-time", "starts_at": bad},
+        )
+        assert refused.status_code == 400, bad
+        assert "starts_at" in refused.json()["error"]["message"]
+    listed = client.get("/api/admin/contests", headers=ADMIN).json()["contests"]
+    assert "bad-time" not in {c["contest_id"] for c in listed}

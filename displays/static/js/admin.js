@@ -239,7 +239,10 @@ async function createContest(event) {
 
 async function create() {
   const pack = currentPack();
-  const made = await admin("POST", "/api/contests", { title: $("[data-c-title]").value.trim(), languages: ["lv", "lt", "en"] });
+  const starts = $("[data-c-starts]").value; // local time of this browser, e.g. 2026-05-14T18:00
+  const contest = { title: $("[data-c-title]").value.trim(), languages: ["lv", "lt", "en"] };
+  if (starts) contest.starts_at = new Date(starts).toISOString(); // stored by the server (0007)
+  const made = await admin("POST", "/api/contests", contest);
   const cid = encodeURIComponent(made.contest_id);
   const secret = made.host_secret;
   const host = (method, path, body) => call(method, `/api/contests/${cid}${path}`, { body, secret });
@@ -256,13 +259,10 @@ async function create() {
   const rows = $$(".round-row");
   for (const [index, row] of rows.entries()) await host("POST", "/rounds", roundRequest(row, pack, index));
   const links = [{ label: t("admin_link_host"), url: `/host/${cid}?lang=${config.lang}#secret=${secret}`, kind: "host" }];
-  const starts = $("[data-c-starts]").value;
   const venues = [...new Set(teams.map((team) => team.venue))];
   for (const venue of venues) {
     const screen = await host("POST", "/screens", { venue });
-    const [path, fragment] = screen.url.split("#");
-    const query = starts ? `?starts=${encodeURIComponent(starts)}` : "";
-    links.push({ label: `${t("admin_link_screen")} — ${venue}`, url: `${path}${query}#${fragment}`, kind: "screen" });
+    links.push({ label: `${t("admin_link_screen")} — ${venue}`, url: screen.url, kind: "screen" });
   }
   for (const team of teams) {
     links.push({ label: `${t("admin_link_tablet")} — ${team.name} (${team.join_code})`, url: `/play/${cid}#code=${encodeURIComponent(team.join_code)}`, kind: "tablet" });

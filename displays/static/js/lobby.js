@@ -3,7 +3,8 @@
 //
 // The lobby comes from GET /api/contests/{id}/lobby with the screen's token (docs/api.md), asked
 // again every few seconds while the contest waits, so new players appear as they join. The start
-// time travels in the screen link (?starts=2026-05-14T18:00, set by the admin area).
+// time comes from the server (the contest's starts_at, set when it was created); a screen link's
+// ?starts=2026-05-14T18:00 (local time) overrides it, e.g. for a venue that starts later.
 
 import { config, lang, t } from "./i18n.js";
 import { $, h, setText, show } from "./render.js";
@@ -13,8 +14,8 @@ const GO_MS = 4000;
 let timer = null;
 let shown = false;
 
-function startsAt() {
-  const raw = new URLSearchParams(location.search).get("starts");
+function startsAt(fromServer) {
+  const raw = new URLSearchParams(location.search).get("starts") || fromServer;
   if (!raw) return "";
   const when = new Date(raw);
   if (Number.isNaN(when.getTime())) return "";
@@ -61,7 +62,14 @@ async function refresh(token) {
   const lobby = await response.json();
   if (lobby.status !== "new" && lobby.status !== "setup") return;
   setText($("[data-lobby-title]"), lobby.title);
+  drawStart(lobby.starts_at);
   $("[data-lobby-teams]").replaceChildren(...lobby.teams.map(teamCard));
+}
+
+function drawStart(fromServer) {
+  const when = startsAt(fromServer);
+  setText($("[data-lobby-starts]"), when ? t("lobby_starts_at", { time: when }) : "");
+  show($("[data-lobby-starts]"), Boolean(when));
 }
 
 /**
@@ -74,9 +82,7 @@ export function drawLobby(view, token) {
   const waiting = status === "new" || status === "setup";
   if (waiting && !shown) {
     shown = true;
-    const when = startsAt();
-    setText($("[data-lobby-starts]"), when ? t("lobby_starts_at", { time: when }) : "");
-    show($("[data-lobby-starts]"), Boolean(when));
+    drawStart(null);
     refresh(token);
     timer = setInterval(() => refresh(token), POLL_MS);
   } else if (!waiting && shown) {
