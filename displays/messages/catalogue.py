@@ -333,6 +333,45 @@ class Messages(TypedDict):
     players_erased: str
     players_summary: str
     players_results_link: str
+    # the host console's agents and buzzer check, the screen's check overlay (issue 12)
+    agents_panel: str
+    agents_check_start: str
+    agents_check_stop: str
+    agents_check_on_note: str
+    agents_check_off_note: str
+    agents_new: str
+    agents_venue: str
+    agents_teams: str
+    agents_create: str
+    agents_token_once: str
+    agents_copy: str
+    agents_copied: str
+    agents_done: str
+    agents_none: str
+    agents_connected: str
+    agents_gone_since: str
+    agents_never: str
+    agents_revoked: str
+    agents_heard: str
+    agents_link_bound: str
+    agents_buffered: str
+    agents_box_open: str
+    agents_box_down: str
+    agents_presses: str
+    agents_refused: str
+    agents_rename: str
+    agents_rename_prompt: str
+    agents_revoke: str
+    agents_confirm_revoke: str
+    agents_choose_team: str
+    agents_snippet_start: str
+    agents_snippet_port: str
+    agents_snippet_channels: str
+    check_screen_title: str
+    check_screen_hint: str
+    error_agent_revoked: str
+    error_buzzer_question_open: str
+    error_unknown_agent: str
 
 
 def choose_language(value: str | None) -> Lang:

@@ -341,4 +341,55 @@ MESSAGES: Messages = {
         "Players: {n} (library card {card}, librarian {librarian}, team code {code})"
     ),
     "players_results_link": "Results page",
+    # --- the host console's agents and buzzer check, the screen's check overlay (issue 12) ---
+    "agents_panel": "Agents and buzzers",
+    "agents_check_start": "Start buzzer check",
+    "agents_check_stop": "End buzzer check",
+    "agents_check_on_note": (
+        "Buzzer check is on: every press lights its team here, on the venue's screen and on the "
+        "box. Nothing is scored."
+    ),
+    "agents_check_off_note": (
+        "Before the contest, test every buzzer: nothing is scored during the check."
+    ),
+    "agents_new": "New agent for a venue",
+    "agents_venue": "Name (venue)",
+    "agents_teams": "Teams whose buzzers are there",
+    "agents_create": "Create agent",
+    "agents_token_once": (
+        "The agent's token is shown only now. Copy this configuration to the venue's computer."
+    ),
+    "agents_copy": "Copy",
+    "agents_copied": "Copied",
+    "agents_done": "Done: hide the token",
+    "agents_none": "No agents yet.",
+    "agents_connected": "connected since {time}",
+    "agents_gone_since": "not connected since {time}",
+    "agents_never": "not connected",
+    "agents_revoked": "token revoked",
+    "agents_heard": "last heard {s} s ago",
+    "agents_link_bound": "link ± {ms} ms",
+    "agents_buffered": "{n} presses waiting",
+    "agents_box_open": "working",
+    "agents_box_down": "not working",
+    "agents_presses": "presses: {accepted} counted, {checked} in the check",
+    "agents_refused": "refused: {list}",
+    "agents_rename": "Rename",
+    "agents_rename_prompt": "New name for {name}:",
+    "agents_revoke": "Revoke",
+    "agents_confirm_revoke": (
+        "Revoke the token of {name}? The agent is disconnected at once and can never connect "
+        "with it again."
+    ),
+    "agents_choose_team": "Choose at least one team.",
+    "agents_snippet_start": "start it with the token in its environment:",
+    "agents_snippet_port": "the box's port",
+    "agents_snippet_channels": "channel → team",
+    "check_screen_title": "Buzzer check",
+    "check_screen_hint": "Press a buzzer: its team lights up here.",
+    "error_agent_revoked": "The host has revoked this agent's token.",
+    "error_buzzer_question_open": (
+        "A buzzer question is running: start the buzzer check when it is closed."
+    ),
+    "error_unknown_agent": "There is no such agent in this contest.",
 }

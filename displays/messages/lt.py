@@ -351,4 +351,55 @@ MESSAGES: Messages = {
         "komandos kodas {code})"
     ),
     "players_results_link": "Rezultatų puslapis",
+    # --- the host console's agents and buzzer check, the screen's check overlay (issue 12) ---
+    "agents_panel": "Agentai ir mygtukai",
+    "agents_check_start": "Pradėti mygtukų patikrą",
+    "agents_check_stop": "Baigti mygtukų patikrą",
+    "agents_check_on_note": (
+        "Mygtukų patikra įjungta: kiekvienas paspaudimas apšviečia savo komandą čia, vietos "
+        "ekrane ir mygtukų dėžėje. Taškai neskaičiuojami."
+    ),
+    "agents_check_off_note": (
+        "Prieš konkursą patikrinkite kiekvieną mygtuką: patikros metu taškai neskaičiuojami."
+    ),
+    "agents_new": "Naujas agentas vietai",
+    "agents_venue": "Pavadinimas (vieta)",
+    "agents_teams": "Komandos, kurių mygtukai ten",
+    "agents_create": "Sukurti agentą",
+    "agents_token_once": (
+        "Agento raktas rodomas tik dabar. Nukopijuokite šią konfigūraciją į vietos kompiuterį."
+    ),
+    "agents_copy": "Kopijuoti",
+    "agents_copied": "Nukopijuota",
+    "agents_done": "Baigta: paslėpti raktą",
+    "agents_none": "Agentų dar nėra.",
+    "agents_connected": "prisijungęs nuo {time}",
+    "agents_gone_since": "neprisijungęs nuo {time}",
+    "agents_never": "neprisijungęs",
+    "agents_revoked": "raktas atšauktas",
+    "agents_heard": "paskutinį kartą girdėtas prieš {s} s",
+    "agents_link_bound": "ryšys ± {ms} ms",
+    "agents_buffered": "laukia paspaudimų: {n}",
+    "agents_box_open": "veikia",
+    "agents_box_down": "neveikia",
+    "agents_presses": "paspaudimai: {accepted} įskaityti, {checked} patikroje",
+    "agents_refused": "atmesti: {list}",
+    "agents_rename": "Pervadinti",
+    "agents_rename_prompt": "Naujas pavadinimas agentui {name}:",
+    "agents_revoke": "Atšaukti",
+    "agents_confirm_revoke": (
+        "Atšaukti agento {name} raktą? Agentas bus atjungtas iš karto ir su juo nebegalės "
+        "prisijungti."
+    ),
+    "agents_choose_team": "Pasirinkite bent vieną komandą.",
+    "agents_snippet_start": "paleiskite jį su raktu aplinkos kintamajame:",
+    "agents_snippet_port": "mygtukų dėžės prievadas",
+    "agents_snippet_channels": "kanalas → komanda",
+    "check_screen_title": "Mygtukų patikra",
+    "check_screen_hint": "Paspauskite mygtuką: čia nušvis jo komanda.",
+    "error_agent_revoked": "Vedėjas atšaukė šio agento raktą.",
+    "error_buzzer_question_open": (
+        "Vyksta klausimas su mygtukais: pradėkite mygtukų patikrą, kai jis bus uždarytas."
+    ),
+    "error_unknown_agent": "Šiame konkurse tokio agento nėra.",
 }

@@ -345,4 +345,55 @@ MESSAGES: Messages = {
         "Dalībnieki: {n} (bibliotēkas karte {card}, bibliotekārs {librarian}, komandas kods {code})"
     ),
     "players_results_link": "Rezultātu lapa",
+    # --- the host console's agents and buzzer check, the screen's check overlay (issue 12) ---
+    "agents_panel": "Aģenti un pogas",
+    "agents_check_start": "Sākt pogu pārbaudi",
+    "agents_check_stop": "Beigt pogu pārbaudi",
+    "agents_check_on_note": (
+        "Pogu pārbaude ieslēgta: katrs spiediens izgaismo savu komandu šeit, norises vietas "
+        "ekrānā un pogu kastē. Punkti netiek skaitīti."
+    ),
+    "agents_check_off_note": (
+        "Pirms konkursa pārbaudiet katru pogu: pārbaudes laikā punkti netiek skaitīti."
+    ),
+    "agents_new": "Jauns aģents norises vietai",
+    "agents_venue": "Nosaukums (norises vieta)",
+    "agents_teams": "Komandas, kuru pogas ir tur",
+    "agents_create": "Izveidot aģentu",
+    "agents_token_once": (
+        "Aģenta atslēga redzama tikai tagad. Nokopējiet šo konfigurāciju uz norises vietas datoru."
+    ),
+    "agents_copy": "Kopēt",
+    "agents_copied": "Nokopēts",
+    "agents_done": "Gatavs: paslēpt atslēgu",
+    "agents_none": "Aģentu vēl nav.",
+    "agents_connected": "pieslēgts kopš {time}",
+    "agents_gone_since": "nav pieslēgts kopš {time}",
+    "agents_never": "nav pieslēgts",
+    "agents_revoked": "atslēga atsaukta",
+    "agents_heard": "pēdējo reizi dzirdēts pirms {s} s",
+    "agents_link_bound": "savienojums ± {ms} ms",
+    "agents_buffered": "gaida spiedieni: {n}",
+    "agents_box_open": "darbojas",
+    "agents_box_down": "nedarbojas",
+    "agents_presses": "spiedieni: {accepted} ieskaitīti, {checked} pārbaudē",
+    "agents_refused": "noraidīti: {list}",
+    "agents_rename": "Pārdēvēt",
+    "agents_rename_prompt": "Jauns nosaukums aģentam {name}:",
+    "agents_revoke": "Atsaukt",
+    "agents_confirm_revoke": (
+        "Atsaukt aģenta {name} atslēgu? Aģents tiks atvienots uzreiz un ar to vairs nevarēs "
+        "pieslēgties."
+    ),
+    "agents_choose_team": "Izvēlieties vismaz vienu komandu.",
+    "agents_snippet_start": "palaidiet to ar atslēgu vides mainīgajā:",
+    "agents_snippet_port": "pogu kastes ports",
+    "agents_snippet_channels": "kanāls → komanda",
+    "check_screen_title": "Pogu pārbaude",
+    "check_screen_hint": "Nospiediet pogu: šeit izgaismosies tās komanda.",
+    "error_agent_revoked": "Vadītājs ir atsaucis šī aģenta atslēgu.",
+    "error_buzzer_question_open": (
+        "Notiek jautājums ar pogām: sāciet pogu pārbaudi, kad tas ir slēgts."
+    ),
+    "error_unknown_agent": "Šajā konkursā tāda aģenta nav.",
 }

@@ -8,6 +8,7 @@
 
 import { ContestClient, getJson } from "./client.js";
 import "./host_players.js"; // the registered players panel (_host_players.html)
+import * as agentsPanel from "./host_agents.js"; // agents and the buzzer check (_host_agents.html)
 import { config, errorText, formatNumber, has, pick, t } from "./i18n.js";
 import {
   $,
@@ -92,7 +93,9 @@ function connect() {
     onView: (message) => {
       view = message.view;
       draw(message.events || []);
+      agentsPanel.view(view);
     },
+    onMessage: (message) => agentsPanel.message(message),
     onStatus: statusReporter((status) => {
       if (status.code === 4001) {
         sessionStorage.removeItem(SECRET_KEY);
@@ -104,6 +107,7 @@ function connect() {
       log(errorText(error.code, error.message), true);
     },
   });
+  agentsPanel.attach(client);
   client.connect();
 }
 

@@ -6,6 +6,7 @@
 import { ContestClient } from "./client.js";
 import { config, lang } from "./i18n.js";
 import { drawLobby, drawPodium } from "./lobby.js";
+import * as buzzerCheck from "./screen_check.js"; // the host's buzzer check overlay
 import {
   $,
   renderCountdown,
@@ -39,8 +40,10 @@ const client = new ContestClient({
   syncTime: true,
   onView: (message) => {
     view = message.view;
+    buzzerCheck.view(view);
     draw(message.events || []);
   },
+  onMessage: (message) => buzzerCheck.message(message),
   onStatus: statusReporter(),
   // a missing or wrong screen token is said once, by the close (4001 → conn_screen_link), not
   // also by the generic "unauthorized" error the server sends before it
