@@ -14,6 +14,11 @@ closed (4029).
 Clock sync: the service pings every player and agent connection about once a second (``t0`` is
 stamped when the ping is actually written), pongs feed the connection's ``ClockEstimator``, and
 buzzes are mapped to server time with it.
+
+Venue agents and the buzzer check (``server.agents``): every frame of an agent is its heartbeat,
+its ``status`` and the fate of its presses go to the hub's status board for the host; while the
+host's buzzer check is on, presses and tablet buzzes are answered ``ack`` with ``check: true`` and
+announced by the hub, never submitted to the runner.
 """
 
 from __future__ import annotations
