@@ -57,6 +57,14 @@ class RemovePlayer(_Command, frozen=True, kw_only=True, tag="remove_player"):
     player_id: str
 
 
+class SetTouchLatency(_Command, frozen=True, kw_only=True, tag="set_touch_latency"):
+    """The host sets how late a player's tablet reports a touch (docs/game-rules.md, "Tablet
+    latency"): that player's tablet presses count ``latency_ms`` earlier (0 to 60 ms)."""
+
+    player_id: str
+    latency_ms: int
+
+
 class AddRound(_Command, frozen=True, kw_only=True, tag="add_round"):
     """Append a round to the contest."""
 
@@ -194,6 +202,7 @@ Command = (
     | AddTeam
     | AddPlayer
     | RemovePlayer
+    | SetTouchLatency
     | AddRound
     | StartContest
     | StartRound
@@ -221,6 +230,7 @@ HOST_COMMANDS: tuple[type[Command], ...] = (
     AddTeam,
     AddPlayer,
     RemovePlayer,
+    SetTouchLatency,
     AddRound,
     StartContest,
     StartRound,

@@ -60,6 +60,9 @@ from game.state import ContestState, QuestionState, Timer, apply_all, pending_ti
 MAX_REASON = 200
 MAX_ADJUSTMENT = 10_000
 """The most points one score adjustment may add or subtract (docs/game-rules.md)."""
+MAX_TOUCH_LATENCY_MS = 60
+"""The most a tablet's touch latency may move its presses earlier (docs/game-rules.md, "Tablet
+latency"): the slowest tablets measured report a touch about 37 ms late."""
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):
@@ -199,6 +202,18 @@ def _remove_player(state: ContestState, cmd: c.RemovePlayer) -> list[ev.Event]:
     if cmd.player_id not in state.players:
         raise UnknownPlayer(f"there is no player {cmd.player_id!r}")
     return [ev.PlayerRemoved(at=cmd.at, player_id=cmd.player_id)]
+
+
+def _set_touch_latency(state: ContestState, cmd: c.SetTouchLatency) -> list[ev.Event]:
+    if state.status == "finished":
+        raise WrongPhase("the contest has finished")
+    if cmd.player_id not in state.players:
+        raise UnknownPlayer(f"there is no player {cmd.player_id!r}")
+    if not 0 <= cmd.latency_ms <= MAX_TOUCH_LATENCY_MS:
+        raise InvalidSetup(f"a touch latency is 0–{MAX_TOUCH_LATENCY_MS} ms")
+    return [
+        ev.TouchLatencySet(at=cmd.at, player_id=cmd.player_id, latency_us=cmd.latency_ms * 1000)
+    ]
 
 
 def _add_round(state: ContestState, cmd: c.AddRound) -> list[ev.Event]:
@@ -424,6 +439,12 @@ def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
     if q.phase not in ("shown", "armed", "open", "collecting"):
         raise BuzzersClosed()
     effective, clamped = effective_press(cmd.pressed_at, cmd.at, cmd.allowed_path_us)
+    # Rule (docs/game-rules.md, "Tablet latency"): after the clamp, a tablet press moves earlier
+    # by its player's touch latency as the host set it — never by anything the device claims.
+    compensation = 0
+    if cmd.source == "tablet" and cmd.player_id is not None:
+        compensation = state.players[cmd.player_id].touch_latency_us
+    effective -= compensation
     question_id = q.question.id
     if q.opens_at is None or effective < q.opens_at:
         # Rule: a press before the opening is a false start — locked out, optional penalty.
@@ -459,6 +480,7 @@ def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
         arrived_at=cmd.at,
         allowed_path_us=cmd.allowed_path_us,
         source=cmd.source,
+        compensation_us=compensation,
     )
     window = None if q.phase == "collecting" else cmd.at + rules.collect_window_ms * 1000
     return [ev.BuzzAccepted(at=cmd.at, press=press, window_closes_at=window)]
@@ -655,6 +677,7 @@ _HANDLERS: dict[type[Any], Callable[[ContestState, Any], list[ev.Event]]] = {
     c.AddTeam: _add_team,
     c.AddPlayer: _add_player,
     c.RemovePlayer: _remove_player,
+    c.SetTouchLatency: _set_touch_latency,
     c.AddRound: _add_round,
     c.StartContest: _start_contest,
     c.StartRound: _start_round,

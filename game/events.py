@@ -23,7 +23,10 @@ class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
 
 
 class Press(msgspec.Struct, frozen=True, kw_only=True):
-    """A valid buzzer press as the engine saw it: the claim, the clamp, the arrival."""
+    """A valid buzzer press as the engine saw it: the claim, the clamp, the arrival.
+
+    ``compensation_us``: the tablet touch latency the press was moved earlier by, after the
+    clamp (0 for boxes, and in logs written before compensation)."""
 
     team_id: str
     player_id: str | None
@@ -34,6 +37,7 @@ class Press(msgspec.Struct, frozen=True, kw_only=True):
     arrived_at: int
     allowed_path_us: int
     source: str
+    compensation_us: int = 0
 
 
 class PhotoFinish(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,6 +87,13 @@ class PlayerJoined(_Event, frozen=True, kw_only=True, tag="player_joined"):
 
 class PlayerRemoved(_Event, frozen=True, kw_only=True, tag="player_removed"):
     player_id: str
+
+
+class TouchLatencySet(_Event, frozen=True, kw_only=True, tag="touch_latency_set"):
+    """The host set a player's tablet touch latency; its presses count ``latency_us`` earlier."""
+
+    player_id: str
+    latency_us: int
 
 
 class RoundAdded(_Event, frozen=True, kw_only=True, tag="round_added"):
@@ -256,6 +267,7 @@ Event = (
     | TeamAdded
     | PlayerJoined
     | PlayerRemoved
+    | TouchLatencySet
     | RoundAdded
     | ContestStarted
     | RoundStarted
@@ -285,6 +297,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     TeamAdded,
     PlayerJoined,
     PlayerRemoved,
+    TouchLatencySet,
     RoundAdded,
     ContestStarted,
     RoundStarted,

@@ -51,12 +51,15 @@ class Team(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Player(msgspec.Struct, frozen=True, kw_only=True):
-    """A team member. ``generation`` is optional and only used for participation figures."""
+    """A team member. ``generation`` is optional and only used for participation figures.
+    ``touch_latency_us``: how late the player's tablet reports a touch, as the host set it
+    (``SetTouchLatency``); the player's tablet presses count that much earlier."""
 
     id: str
     team_id: str
     display_name: str
     generation: Generation | None = None
+    touch_latency_us: int = 0
 
     def check(self) -> None:
         """Raise ``InvalidSetup`` when a field is unusable."""

@@ -51,6 +51,7 @@ from game.events import (
     ScoreChanged,
     TeamAdded,
     TieBreakStarted,
+    TouchLatencySet,
 )
 from game.model import Player, Round, RoundKind, Team
 from game.phases import Transition, next_phase
@@ -223,6 +224,11 @@ def _player_removed(state: ContestState, e: PlayerRemoved) -> ContestState:
     players = dict(state.players)
     del players[e.player_id]
     return replace(state, players=players)
+
+
+def _touch_latency_set(state: ContestState, e: TouchLatencySet) -> ContestState:
+    player = replace(state.players[e.player_id], touch_latency_us=e.latency_us)
+    return replace(state, players={**state.players, e.player_id: player})
 
 
 def _round_added(state: ContestState, e: RoundAdded) -> ContestState:
@@ -436,6 +442,7 @@ _HANDLERS: dict[type[Any], Callable[[ContestState, Any], ContestState]] = {
     TeamAdded: _team_added,
     PlayerJoined: _player_joined,
     PlayerRemoved: _player_removed,
+    TouchLatencySet: _touch_latency_set,
     RoundAdded: _round_added,
     ContestStarted: _contest_started,
     RoundStarted: _round_started,

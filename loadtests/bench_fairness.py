@@ -41,8 +41,8 @@ Models (all times in ms, every draw from one seeded ``random.Random``):
   claims its presses 300 ms early. Neither claims a press before the opening (the view tells
   when the buzzers open), so neither false-starts. Its *twin* is an honest team with the same
   link, device and skill: the cheater's win share is compared with the twin's.
-- **Calibration** (``--calibrate``, when the engine supports tablet latency compensation): the
-  host knows each tablet's latency to ±3 ms.
+- **Calibration** (the calibrated worlds): the host sets each player's touch latency
+  (``SetTouchLatency``), known to ±3 ms.
 
 Pings between rounds are simulated (rounds are 3 s apart, so the 16-sample window spans about
 five rounds); within a round the estimate is the one at the opening.
@@ -151,6 +151,7 @@ class Team:
     channel: int | None = None
     touch_ms: float = 0.0
     claim_early_ms: float = 0.0
+    calibrated_ms: int = 0
 
 
 def _client(rng: random.Random, city: str, link: Link, late_pongs: bool = False) -> Client:
@@ -174,11 +175,14 @@ def boxes_world(rng: random.Random) -> list[Team]:
     return teams
 
 
-def tablets_world(rng: random.Random, cheat: str | None = None) -> list[Team]:
+def tablets_world(
+    rng: random.Random, cheat: str | None = None, calibrate: bool = False
+) -> list[Team]:
     """Every team on one tablet: Wi-Fi and 4G mixed, devices of 20–37 ms touch latency.
 
     With ``cheat`` (``early`` or ``late_pongs``), team ``liepaja-0`` cheats and ``liepaja-1`` is
-    its honest twin (same link, same device latency).
+    its honest twin (same link, same device latency). With ``calibrate`` the host sets each
+    player's touch latency, known to ±3 ms.
     """
     links = {
         "jelgava": (WIFI, WIFI, LTE),
@@ -196,6 +200,9 @@ def tablets_world(rng: random.Random, cheat: str | None = None) -> list[Team]:
         cheater, twin = teams[3], teams[4]
         twin.touch_ms = cheater.touch_ms
         cheater.claim_early_ms = 150.0 if cheat == "early" else 300.0
+    if calibrate:
+        for team in teams:
+            team.calibrated_ms = max(0, min(60, round(team.touch_ms + rng.uniform(-3.0, 3.0))))
     return teams
 
 
@@ -218,6 +225,11 @@ def base_state(teams: list[Team], window_ms: int, seed: int) -> ContestState:
         *(
             c.AddPlayer(at=0, player_id=f"{t.team_id}-p", team_id=t.team_id, display_name="P")
             for t in teams
+        ),
+        *(
+            c.SetTouchLatency(at=0, player_id=f"{t.team_id}-p", latency_ms=t.calibrated_ms)
+            for t in teams
+            if t.calibrated_ms
         ),
         c.AddRound(
             at=0, round=Round(id="r", title={"en": "R"}, rules=rules, questions=(question,))
@@ -432,10 +444,19 @@ def main() -> None:
     worlds: list[tuple[str, Callable[[random.Random], list[Team]], str | None]] = [
         ("boxes only (3 boxes x 3 teams)", boxes_world, None),
         ("mixed tablets (Wi-Fi and 4G, 20-37 ms touch latency)", tablets_world, None),
-        ("cheater: claims 150 ms early", lambda r: tablets_world(r, "early"), "liepaja-0"),
         (
-            "cheater: one pong in four 1.9 s late, claims 300 ms early",
-            lambda r: tablets_world(r, "late_pongs"),
+            "mixed tablets, touch latency calibrated (±3 ms)",
+            lambda r: tablets_world(r, calibrate=True),
+            None,
+        ),
+        (
+            "cheater: claims 150 ms early (calibrated tablets)",
+            lambda r: tablets_world(r, "early", calibrate=True),
+            "liepaja-0",
+        ),
+        (
+            "cheater: one pong in four 1.9 s late, claims 300 ms early (calibrated tablets)",
+            lambda r: tablets_world(r, "late_pongs", calibrate=True),
             "liepaja-0",
         ),
     ]

@@ -205,6 +205,7 @@ WS_HOST_COMMANDS: dict[str, type[Any]] = {
     "start_tiebreak": c.StartTieBreak,
     "end_contest": c.EndContest,
     "remove_player": c.RemovePlayer,
+    "set_touch_latency": c.SetTouchLatency,
 }
 
 _decoder = msgspec.json.Decoder()
