@@ -637,8 +637,9 @@ def _stored(row: sa.Row[Any]) -> StoredEvent:
 def erase(db: sa.Connection, contest_id: str, player_ids: Sequence[str]) -> None:
     """Delete the personal data of ``player_ids`` (in the caller's transaction): their name in
     the players table and in their ``player_joined`` events becomes ``ERASED_NAME``; their card
-    hash, tablet code and join key go; team, library, generation and how they registered stay
-    (the participation counts). Snapshots of the contest, which may hold the names, are deleted
+    hash and tablet code go; team, library, generation and how they registered stay (the
+    participation counts), and so does the join key (a random key the tablet made, nothing
+    personal: a retried join of a removed player is still recognised and refused). Snapshots of the contest, which may hold the names, are deleted
     (recovery replays the log instead)."""
     if not player_ids:
         return
@@ -651,7 +652,6 @@ def erase(db: sa.Connection, contest_id: str, player_ids: Sequence[str]) -> None
             card_hash=None,
             tablet_code_hash=None,
             tablet_code_expires=None,
-            join_key=None,
             erased_at=sa.func.coalesce(players.c.erased_at, _now_us()),
         )
     )
