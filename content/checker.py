@@ -22,6 +22,7 @@ passed; parts that failed are left out. It is only used when no problem was foun
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from collections.abc import Sequence as Seq
@@ -342,6 +343,13 @@ def _suggest(word: str, known: Seq[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+@functools.cache
+def _type_info(model_type: Any) -> mi.Type:
+    """msgspec's description of a model type, worked out once per type (it takes milliseconds,
+    and a pack checks hundreds of questions against the same type)."""
+    return mi.type_info(model_type)
+
+
 def check(
     node: LocatedNode, model_type: Any, languages: tuple[str, ...], prefix: str = ""
 ) -> tuple[Any, list[Problem]]:
@@ -357,5 +365,5 @@ def check(
         The plain value (use it only when there are no problems) and the problems found.
     """
     checker = Checker(languages, prefix)
-    value = checker.walk(node, mi.type_info(model_type))
+    value = checker.walk(node, _type_info(model_type))
     return value, checker.problems
