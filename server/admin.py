@@ -8,8 +8,9 @@ creating a contest (docs/api.md), only clients on the server's own machine are t
 admin page (``/admin``) asks for the token once and keeps it in the tab's ``sessionStorage``; it
 never rides in a URL, so it never reaches an access log.
 
-Creating a contest uses the ordinary API: ``POST /api/contests`` with the admin token answers the
-host secret, and the page adds teams, rounds, screens and agents with it. To reopen a contest's
+Creating a contest is one request, ``POST /api/admin/contests`` with the whole plan (teams, rounds,
+and the screens, agents and kiosks of each venue): checked in full first, then written in one
+transaction (server/setup_plan.py), so an error leaves no half-made contest. To reopen a contest's
 host console later, the admin asks for a **new host secret** (``POST …/host-secret``): the old one
 is refused from then on (a console still connected with it keeps its connection until it
 reconnects, and is then asked to sign in), and the new one opens the console through the URL
@@ -34,6 +35,7 @@ from starlette.routing import Route
 from content.loader import Pack
 from displays import render_page
 from displays.after import render_after
+from server import setup_plan
 from server.api import LOOPBACK, Api, bearer, body_of, iso_time
 from server.contests import ContestService, ServiceError, hash_secret, new_secret
 from server.packs import PackError
@@ -147,6 +149,7 @@ class AdminApi:
         h = self.api._guard
         return [
             Route("/api/admin/contests", h(self.contests), methods=["GET"]),
+            Route("/api/admin/contests", h(self.create_contest), methods=["POST"]),
             Route("/api/admin/packs", h(self.packs), methods=["GET"]),
             Route("/api/admin/packs/{pack_id}/questions", h(self.questions), methods=["GET"]),
             Route(
@@ -160,6 +163,15 @@ class AdminApi:
         require_admin(request, self.service.settings)
         rows = await self.service._db(contest_rows, self.service.store)
         return JSONResponse({"contests": rows})
+
+    async def create_contest(self, request: Request) -> Response:
+        require_admin(request, self.service.settings)
+        data = await body_of(request)
+        registrar = self.api.registrar
+        if registrar is None:  # the app always has one; a bare Api in a test may not
+            raise ServiceError("no_libraries", "registration is not set up on this server", 409)
+        answer = await setup_plan.create(self.service, registrar, data)
+        return JSONResponse(answer, status_code=200 if answer.get("dry_run") else 201)
 
     async def packs(self, request: Request) -> Response:
         require_admin(request, self.service.settings)

@@ -402,6 +402,22 @@ class ContestService:
     async def add_round(self, contest_id: str, body: dict[str, Any]) -> tuple[int, str, int]:
         """Add a round from inline questions or a pack; returns (index, id, question count)."""
         runner = await self.ensure(contest_id)
+        round_ = await self.build_round(
+            body, f"r{len(runner.state.rounds) + 1}", runner.state.languages
+        )
+        await runner.submit(c.AddRound(at=0, round=round_))
+        return len(runner.state.rounds) - 1, round_.id, len(round_.questions)
+
+    async def build_round(
+        self, body: dict[str, Any], default_id: str, languages: tuple[str, ...]
+    ) -> Round:
+        """A round from a request's body (``rules``, ``title``, ``questions`` or ``from_pack``,
+        ``round_id``), its questions drawn from a pack in the store's thread; checked here, not
+        yet by the engine (``add_round``; the admin's whole plan, server/setup_plan.py).
+
+        Raises:
+            ServiceError: the body is not a round, or the pack refuses the choice.
+        """
         try:
             rules = msgspec.convert(body.get("rules") or {"kind": "all_play"}, type=Rules)
             title = msgspec.convert(body.get("title") or {}, type=dict[str, str])
@@ -419,12 +435,10 @@ class ContestService:
                 raise ServiceError(error.code, error.message) from None
         else:
             raise ServiceError("invalid_message", "give `questions` or `from_pack`")
-        round_id = str(body.get("round_id") or f"r{len(runner.state.rounds) + 1}")
+        round_id = str(body.get("round_id") or default_id)
         if not title:
-            title = {lang: round_id for lang in runner.state.languages}
-        round_ = Round(id=round_id, title=title, rules=rules, questions=questions)
-        await runner.submit(c.AddRound(at=0, round=round_))
-        return len(runner.state.rounds) - 1, round_id, len(questions)
+            title = {lang: round_id for lang in languages}
+        return Round(id=round_id, title=title, rules=rules, questions=questions)
 
     async def tiebreak_question(self, contest_id: str) -> Question:
         """An unused single-choice or true/false question for a tie-break."""
