@@ -4,6 +4,7 @@
 // clock via `time`.
 
 import { ContestClient } from "./client.js";
+import { fitToBox } from "./fit.js";
 import { config, lang } from "./i18n.js";
 import { drawLobby, drawPodium } from "./lobby.js";
 import * as buzzerCheck from "./screen_check.js"; // the host's buzzer check overlay
@@ -61,7 +62,35 @@ function draw(events) {
   const betweenQuestions = !view.question || (view.contest && view.contest.status === "finished");
   $(".screen-layout").classList.toggle("scores-only", betweenQuestions);
   renderCountdown(view, client.serverNow());
+  fitScreen();
 }
+
+let scoreboardShape = "";
+
+/** Scale the question and the scoreboard down until nothing overflows the screen (fit.js). */
+function fitScreen() {
+  fitToBox($(".screen-stage [data-question]"));
+  // The scoreboard changes its size only with its teams, the layout or the screen (the scores
+  // have a fixed column), and measuring its table is slow: fitted again only then.
+  const board = $(".screen-side [data-scoreboard]");
+  const shape = [
+    ...(view.scoreboard || []).map((row) => `${row.name} ${row.venue}`),
+    view.contest && view.contest.status,
+    $(".screen-layout").className,
+    window.innerWidth,
+    window.innerHeight,
+  ].join("|");
+  if (shape !== scoreboardShape) {
+    scoreboardShape = shape;
+    fitToBox(board);
+  }
+  // for tests and kiosk tooling: the view is on screen and fitted
+  document.dispatchEvent(new CustomEvent("screen:drawn", { detail: { seq: client.lastSeq } }));
+}
+
+window.addEventListener("resize", () => {
+  if (view) fitScreen();
+});
 
 setInterval(() => {
   if (view) renderCountdown(view, client.serverNow());

@@ -1,0 +1,157 @@
+"""The big screen fits its 16:9 screen with every question of the shipped pack, in every language.
+
+Every question of ``content/packs/baltic-science`` is played through the engine in a buzzer round,
+an all-play round and (the numeric ones) an estimation round (``pack_scenes``); each busy moment's
+display view — a team buzzed with the answer clock running, answers coming in, the reveal with the
+explanation and every team's result — is pushed to one screen page per language at 1920x1080 and
+at 1280x720. After each view the page says it has drawn and fitted it (the ``screen:drawn`` event);
+a listener installed before the page's own scripts measures right then: the document does not
+scroll, the question stage does not overflow, and the question, its options, the buzz banner, the
+countdown and the reveal lie inside the viewport.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from game import commands as c
+
+from .browser import ORIGIN, FakeServer, chromium, screenshot
+from .pack_scenes import pack_views
+from .scenes import MS, S, Scene
+
+pytestmark = pytest.mark.browser
+VIEWPORTS = ((1920, 1080), (1280, 720))
+LANGS = ("lv", "lt", "en")
+
+# Runs in the page before its modules: measures the screen each time it has drawn a view.
+MEASURE = """
+window.__screenChecks = [];
+document.addEventListener("screen:drawn", () => {
+  const vw = window.innerWidth, vh = window.innerHeight;
+  const problems = [];
+  const root = document.scrollingElement;
+  if (root.scrollHeight > vh + 1 || root.scrollWidth > vw + 1) {
+    problems.push(`page is ${root.scrollWidth}x${root.scrollHeight}`);
+  }
+  const main = document.querySelector("main");
+  if (main.scrollHeight > main.clientHeight + 1) problems.push("main scrolls");
+  const stage = document.querySelector(".screen-stage [data-question]");
+  if (stage && stage.offsetParent !== null) {
+    if (stage.scrollHeight > stage.clientHeight + 1 || stage.scrollWidth > stage.clientWidth + 1) {
+      problems.push(`stage overflows: ${stage.scrollWidth}x${stage.scrollHeight} in ` +
+        `${stage.clientWidth}x${stage.clientHeight}`);
+    }
+    const outer = stage.getBoundingClientRect();
+    for (const name of ["question-text", "options", "buzz", "countdown", "correct", "results",
+                        "explanation", "answered", "media"]) {
+      const element = stage.querySelector(`[data-${name}]`);
+      if (!element || element.offsetParent === null) continue;
+      const r = element.getBoundingClientRect();
+      if (r.top < outer.top - 1 || r.bottom > Math.min(outer.bottom, vh) + 1 ||
+          r.left < outer.left - 1 || r.right > Math.min(outer.right, vw) + 1) {
+        problems.push(`${name} outside the stage (bottom ${Math.round(r.bottom)})`);
+      }
+    }
+    const image = stage.querySelector("[data-media-img]");
+    if (image && image.offsetParent !== null && image.getBoundingClientRect().height < vh * 0.15) {
+      problems.push(`image only ${Math.round(image.getBoundingClientRect().height)} px high`);
+    }
+  }
+  const text = document.querySelector("[data-question-text]");
+  window.__screenChecks.push({
+    problems,
+    textPx: text && text.offsetParent !== null ? parseFloat(getComputedStyle(text).fontSize) : null,
+  });
+});
+"""
+
+
+@functools.cache
+def all_views() -> tuple[tuple[str, dict[str, Any]], ...]:
+    return tuple(pack_views("display", int(time.time() * 1_000_000)))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def push_all(server: FakeServer, page: Any, first_seq: int) -> list[dict[str, Any]]:
+    """Send every pack view to the screen and return the page's measurements, one per view."""
+    connection = next(c for c in server.connections if c.role == "display")
+    page.evaluate("window.__screenChecks = []")
+    views = all_views()
+    for offset, (_, view) in enumerate(views):
+        message = {"type": "view", "seq": first_seq + offset, "snapshot": False, "events": []}
+        message["view"] = view
+        connection.socket.send(json.dumps(message))
+    page.wait_for_function(f"window.__screenChecks.length >= {len(views)}", timeout=240_000)
+    checks: list[dict[str, Any]] = page.evaluate("window.__screenChecks")
+    return checks
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_pack_question_fits_the_big_screen(browser: Any, lang: str) -> None:
+    scene = Scene(int(time.time() * 1_000_000))
+    scene.start()
+    server = FakeServer(scene)
+    width, height = VIEWPORTS[0]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    server.install(context)
+    context.add_init_script(MEASURE)
+    page = context.new_page()
+    page.goto(f"{ORIGIN}/screen/bsq-test?lang={lang}#token=st_jelgava")
+    page.wait_for_function("window.__screenChecks.length >= 1")
+    views = all_views()
+    failures: list[str] = []
+    seq = scene.seq + 1
+    for width, height in VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        checks = push_all(server, page, seq)
+        seq += len(views)
+        smallest = min((check["textPx"] or 99.0) for check in checks)
+        print(f"{lang} {width}x{height}: {len(checks)} views, smallest question text {smallest} px")
+        for (label, _), check in zip(views, checks, strict=True):
+            if check["problems"]:
+                failures.append(f"{lang} {width}x{height} {label}: {'; '.join(check['problems'])}")
+            # a question stays readable from the back of the hall
+            if check["textPx"] is not None and check["textPx"] < height / 60:
+                failures.append(f"{lang} {width}x{height} {label}: text {check['textPx']} px")
+    context.close()
+    assert not failures, f"{len(failures)} views do not fit:\n" + "\n".join(failures[:40])
+
+
+def test_pause_overlays_the_screen_without_hiding_the_question(browser: Any) -> None:
+    scene = Scene(int(time.time() * 1_000_000))
+    scene.start().buzzer_open().photo_finish()
+    scene.wait(300 * MS).run(c.Pause)
+    server = FakeServer(scene)
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    server.install(context)
+    page = context.new_page()
+    page.goto(f"{ORIGIN}/screen/bsq-test?lang=lv#token=st_jelgava")
+    banner = page.locator("[data-paused]")
+    banner.wait_for(state="visible")
+    text = page.locator("[data-question-text]").bounding_box()
+    buzz = page.locator("[data-buzz]").bounding_box()
+    box = banner.bounding_box()
+    assert text is not None and buzz is not None and box is not None
+    for covered in (text, buzz):
+        apart = (
+            box["y"] + box["height"] <= covered["y"]
+            or covered["y"] + covered["height"] <= box["y"]
+            or box["x"] + box["width"] <= covered["x"]
+            or covered["x"] + covered["width"] <= box["x"]
+        )
+        assert apart, f"the Paused banner {box} covers {covered}"
+    screenshot(page, "screen-paused-lv-1280")
+    scene.wait(S).run(c.Resume)
+    context.close()
