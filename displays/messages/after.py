@@ -69,6 +69,7 @@ class AfterMessages(TypedDict):
     admin_link_kiosk: str
     admin_link_results: str
     admin_secret_note: str
+    admin_nothing_created: str
     admin_questions_chosen: str
     admin_participation: str
     admin_from: str
@@ -160,6 +161,7 @@ LV: AfterMessages = {
     "admin_link_kiosk": "Reģistrācijas kiosks",
     "admin_link_results": "Rezultāti",
     "admin_secret_note": "Saglabājiet šīs saites: noslēpumi tiek rādīti tikai tagad.",
+    "admin_nothing_created": "Nekas netika izveidots: izlabojiet norādīto un mēģiniet vēlreiz.",
     "admin_questions_chosen": "Izvēlēti jautājumi: {n}",
     "admin_participation": "Dalības pārskats",
     "admin_from": "No",
@@ -249,6 +251,7 @@ LT: AfterMessages = {
     "admin_link_kiosk": "Registracijos kioskas",
     "admin_link_results": "Rezultatai",
     "admin_secret_note": "Išsaugokite šias nuorodas: slaptieji raktai rodomi tik dabar.",
+    "admin_nothing_created": "Niekas nesukurta: pataisykite nurodytą vietą ir bandykite dar kartą.",
     "admin_questions_chosen": "Parinkta klausimų: {n}",
     "admin_participation": "Dalyvavimo ataskaita",
     "admin_from": "Nuo",
@@ -338,6 +341,7 @@ EN: AfterMessages = {
     "admin_link_kiosk": "Registration kiosk",
     "admin_link_results": "Results",
     "admin_secret_note": "Keep these links: the secrets are shown only now.",
+    "admin_nothing_created": "Nothing was created: correct what is named and try again.",
     "admin_questions_chosen": "Questions chosen: {n}",
     "admin_participation": "Participation report",
     "admin_from": "From",

@@ -3,8 +3,9 @@
 //
 // The admin token is pasted once into the sign-in form and kept in this tab's sessionStorage; it
 // is sent only as an Authorization header (never in a URL, so never in a server's log). Creating a
-// contest answers its host secret, with which this page adds the teams, rounds, screens, agents and
-// kiosks through the ordinary API (docs/api.md), then shows the links once.
+// contest is one request with the whole plan (POST /api/admin/contests, docs/api.md): the server
+// checks all of it, then makes the contest with its teams, rounds, screens, agents and kiosks in
+// one transaction, or nothing; the page shows the links (and secrets) it answers, once.
 
 import { config, pick, t } from "./i18n.js";
 import { $, $$, cloneTemplate, h, setText, show } from "./render.js";
@@ -231,6 +232,8 @@ async function createContest(event) {
     await loadContests();
   } catch (error) {
     showError("[data-create-error]", error);
+    // The server made nothing (one transaction): say so, so that nobody looks for half a contest.
+    if (error.code !== "network") $("[data-create-error]").append(h("br"), t("admin_nothing_created"));
   } finally {
     button.disabled = false;
     setText(button, t("admin_create"));
@@ -240,45 +243,29 @@ async function createContest(event) {
 async function create() {
   const pack = currentPack();
   const starts = $("[data-c-starts]").value; // local time of this browser, e.g. 2026-05-14T18:00
-  const contest = { title: $("[data-c-title]").value.trim(), languages: ["lv", "lt", "en"] };
-  if (starts) contest.starts_at = new Date(starts).toISOString(); // stored by the server (0007)
-  const made = await admin("POST", "/api/contests", contest);
-  const cid = encodeURIComponent(made.contest_id);
-  const secret = made.host_secret;
-  const host = (method, path, body) => call(method, `/api/contests/${cid}${path}`, { body, secret });
-  const teams = [];
+  const plan = { title: $("[data-c-title]").value.trim(), languages: ["lv", "lt", "en"], teams: [], rounds: [] };
+  if (starts) plan.starts_at = new Date(starts).toISOString(); // stored by the server (0007)
   for (const row of $$(".team-row")) {
     const name = $("[data-t-name]", row).value.trim();
     if (!name) continue;
     const team = { name, venue: $("[data-t-city]", row).value.trim() || name, colour: $("[data-t-colour]", row).value };
     const library = $("[data-t-library]", row).value.trim();
     if (library) team.library = library;
-    const answer = await host("POST", "/teams", team);
-    teams.push({ ...team, ...answer });
+    plan.teams.push(team);
   }
-  const rows = $$(".round-row");
-  for (const [index, row] of rows.entries()) await host("POST", "/rounds", roundRequest(row, pack, index));
-  const links = [{ label: t("admin_link_host"), url: `/host/${cid}?lang=${config.lang}#secret=${secret}`, kind: "host" }];
-  const venues = [...new Set(teams.map((team) => team.venue))];
-  for (const venue of venues) {
-    const screen = await host("POST", "/screens", { venue });
-    links.push({ label: `${t("admin_link_screen")} — ${venue}`, url: screen.url, kind: "screen" });
-  }
-  for (const team of teams) {
-    links.push({ label: `${t("admin_link_tablet")} — ${team.name} (${team.join_code})`, url: `/play/${cid}#code=${encodeURIComponent(team.join_code)}`, kind: "tablet" });
-  }
-  for (const venue of venues) {
-    const ids = teams.filter((team) => team.venue === venue).map((team) => team.team_id);
-    const agent = await host("POST", "/agents", { venue, teams: ids });
-    links.push({ label: `${t("admin_link_agent")} — ${venue}: ${agent.agent_id}`, text: agent.agent_token, kind: "agent" });
-  }
-  for (const team of teams.filter((team) => team.library)) {
-    try {
-      const kiosk = await host("POST", "/kiosks", { venue: team.venue, library: team.library });
-      links.push({ label: `${t("admin_link_kiosk")} — ${team.venue}`, url: kiosk.url, kind: "kiosk" });
-    } catch (error) {
-      links.push({ label: `${t("admin_link_kiosk")} — ${team.venue}`, text: errorText(error), kind: "kiosk" });
-    }
+  plan.rounds = $$(".round-row").map((row, index) => roundRequest(row, pack, index));
+  // One request: the server checks the whole plan, then makes the contest, its teams, rounds,
+  // screens, agents and kiosks in one transaction — or nothing (docs/api.md).
+  const made = await admin("POST", "/api/admin/contests", plan);
+  const cid = encodeURIComponent(made.contest_id);
+  const [hostPath, hostFragment] = made.urls.host.split("#");
+  const links = [{ label: t("admin_link_host"), url: `${hostPath}?lang=${config.lang}#${hostFragment}`, kind: "host" }];
+  for (const screen of made.screens) links.push({ label: `${t("admin_link_screen")} — ${screen.venue}`, url: screen.url, kind: "screen" });
+  for (const team of made.teams) links.push({ label: `${t("admin_link_tablet")} — ${team.name} (${team.join_code})`, url: team.join_url, kind: "tablet" });
+  for (const agent of made.agents) links.push({ label: `${t("admin_link_agent")} — ${agent.venue}: ${agent.agent_id}`, text: agent.agent_token, kind: "agent" });
+  for (const kiosk of made.kiosks) {
+    const [path, fragment] = kiosk.url.split("#");
+    links.push({ label: `${t("admin_link_kiosk")} — ${kiosk.venue} (${kiosk.library})`, url: `${path}?lang=${config.lang}#${fragment}`, kind: "kiosk" });
   }
   links.push({ label: t("admin_link_audience"), url: `/watch/${cid}`, kind: "audience" });
   links.push({ label: t("admin_link_results"), url: `/results/${cid}`, kind: "results" });
