@@ -43,6 +43,7 @@ import random
 import signal
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,20 @@ TRANSIENT = frozenset(
     {"clock_not_synced", "contest_busy", "database_unavailable", "rate_limited", "internal_error"}
 )
 UNSUPPORTED = frozenset({"unknown_type", "forbidden", "invalid_message"})
+HOUSEKEEPING_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTiming:
+    """The agent's intervals in seconds (the module's constants; tests pass shorter ones)."""
+
+    backoff_initial_s: float = BACKOFF_INITIAL_S
+    backoff_max_s: float = BACKOFF_MAX_S
+    slow_retry_s: float = SLOW_RETRY_S
+    status_interval_s: float = STATUS_INTERVAL_S
+    check_flash_s: float = CHECK_FLASH_S
+    retry_soon_s: float = RETRY_SOON_S
+    housekeeping_s: float = HOUSEKEEPING_S
 
 
 def now_ms() -> float:
@@ -162,8 +177,18 @@ def open_box(config: BoxConfig) -> PressSource:
 class Agent:
     """The running agent (``run`` until ``stop``)."""
 
-    def __init__(self, config: AgentConfig, sources: list[PressSource] | None = None) -> None:
+    def __init__(
+        self,
+        config: AgentConfig,
+        sources: list[PressSource] | None = None,
+        *,
+        timing: AgentTiming = AgentTiming(),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """``sleep`` waits out reconnection delays (a test can record them with its own)."""
         self.config = config
+        self.timing = timing
+        self._sleep = sleep
         self.outbox = Outbox(config.state_file, limit=config.outbox_limit)
         built = sources if sources is not None else [open_box(b) for b in config.boxes]
         self.boxes = [
@@ -233,7 +258,7 @@ class Agent:
             for box in self.boxes:
                 with contextlib.suppress(Exception):
                     box.source.stop()
-            self.outbox.save()
+            self.outbox.save(durable=True)
 
     def _pump(self, index: int, source: PressSource, loop: asyncio.AbstractEventLoop) -> None:
         while not self._pump_stop.is_set():
@@ -376,7 +401,8 @@ class Agent:
     # --- the server ------------------------------------------------------------------------------
 
     async def _server_link(self) -> None:
-        backoff = BACKOFF_INITIAL_S
+        timing = self.timing
+        backoff = timing.backoff_initial_s
         lang = self.config.lang
         while True:
             welcomed = False
@@ -393,21 +419,23 @@ class Agent:
                 ) as ws:
                     await self._hello(ws)
                     welcomed = True
-                    backoff = BACKOFF_INITIAL_S
+                    backoff = timing.backoff_initial_s
                     await self._session(ws)
                 reason = "the server closed the connection"
             except Refused as refused:
                 key = "unauthorized" if refused.kind == "unauthorized" else "no_contest"
-                log.error(text(lang, key, reason=refused.reason, seconds=int(SLOW_RETRY_S)))
-                await asyncio.sleep(SLOW_RETRY_S)
+                seconds = int(timing.slow_retry_s)
+                log.error(text(lang, key, reason=refused.reason, seconds=seconds))
+                await self._sleep(timing.slow_retry_s)
                 continue
             except ConnectionClosed as closed:
                 code = closed.rcvd.code if closed.rcvd is not None else 1006
                 why = closed.rcvd.reason if closed.rcvd is not None else ""
                 reason = f"closed with {code}{' ' + why if why else ''}"
                 if code == CLOSE_UNAUTHORIZED:  # the host revoked the token while we were on
-                    log.error(text(lang, "unauthorized", reason=reason, seconds=int(SLOW_RETRY_S)))
-                    await asyncio.sleep(SLOW_RETRY_S)
+                    seconds = int(timing.slow_retry_s)
+                    log.error(text(lang, "unauthorized", reason=reason, seconds=seconds))
+                    await self._sleep(timing.slow_retry_s)
                     continue
             except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
@@ -420,8 +448,8 @@ class Agent:
             else:
                 log.info("cannot reach %s: %s", self.config.safe_url, reason)
             delay = self._rng.uniform(backoff / 2, backoff)
-            backoff = min(backoff * 2, BACKOFF_MAX_S)
-            await asyncio.sleep(delay)
+            backoff = min(backoff * 2, timing.backoff_max_s)
+            await self._sleep(delay)
 
     async def _hello(self, ws: ClientConnection) -> None:
         hello: dict[str, Any] = {"type": "hello", "role": "agent", "token": self.config.token}
@@ -511,10 +539,11 @@ class Agent:
             elif kind == "check_press":
                 team = message.get("team_id")
                 if isinstance(team, str) and team in self.config.teams:
-                    self._flash_until[team] = time.monotonic() + CHECK_FLASH_S
+                    flash = self.timing.check_flash_s
+                    self._flash_until[team] = time.monotonic() + flash
                     log.info("buzzer check: team %s pressed (%s)", team, message.get("source"))
                     self._apply_lamps()
-                    asyncio.get_running_loop().call_later(CHECK_FLASH_S + 0.05, self._apply_lamps)
+                    asyncio.get_running_loop().call_later(flash + 0.05, self._apply_lamps)
 
     def _on_ack(self, message: dict[str, Any]) -> None:
         press_id = message.get("id")
@@ -548,7 +577,7 @@ class Agent:
             log.info("press %s not taken yet (%s): will be sent again", press_id, reason)
             if code != "clock_not_synced":
                 asyncio.get_running_loop().call_later(
-                    RETRY_SOON_S, lambda: asyncio.ensure_future(self._flush())
+                    self.timing.retry_soon_s, lambda: asyncio.ensure_future(self._flush())
                 )
             else:
                 self._synced = False  # wait for the next ping
@@ -588,10 +617,10 @@ class Agent:
         """Status heartbeats, old presses dropped, a note while presses wait."""
         last_status = time.monotonic()
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(self.timing.housekeeping_s)
             for press in self._expire():
                 log.warning(text(self.config.lang, "press_expired", team=press.team_id))
-            if time.monotonic() - last_status >= STATUS_INTERVAL_S:
+            if time.monotonic() - last_status >= self.timing.status_interval_s:
                 last_status = time.monotonic()
                 await self._send_status()
                 if self._ws is None and len(self.outbox):

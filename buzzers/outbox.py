@@ -8,13 +8,21 @@ id is idempotent on the server, across its restarts (docs/protocol.md §3.4), so
 again — on every new connection, and after an agent restart — until it is acknowledged or refused,
 and it counts once.
 
-The state file is small JSON, written whole to a temporary file beside it, flushed and renamed
-over the old one (atomic on POSIX), after every change. Press times are readings of this machine's
+The state file is small JSON, written whole to a temporary file beside it and renamed over the
+old one (atomic on POSIX), after every change. Press times are readings of this machine's
 monotonic clock, which restarts when the machine does, so the file also records the kernel's boot
-id: presses of another boot are dropped on load (their times mean nothing now). The outbox is
-bounded: when it is full the oldest press is dropped (and reported) to make room. A press older
-than ``max_age_ns`` is dropped before it is sent: it belongs to a question long over, and sent now
-it could be counted for the next one.
+id: presses of another boot are dropped on load (their times mean nothing now). That is also why
+a change is not fsync-ed: the renamed file survives a crash or kill of the agent, and only a crash
+of the machine could lose the newest change — after which its presses would be dropped anyway. (An
+id the lost change had used may then be used again, for a press of other content, which the
+server takes as a new message: docs/protocol.md §3.4.) An fsync per press and per ack stalled the
+agent's loop for up to tens of milliseconds on a busy disk, delaying presses and pongs
+(docs/performance.md, the agent benchmark); the file is fsync-ed when it is loaded and when the
+agent stops (``save(durable=True)``).
+
+The outbox is bounded: when it is full the oldest press is dropped (and reported) to make room. A
+press older than ``max_age_ns`` is dropped before it is sent: it belongs to a question long over,
+and sent now it could be counted for the next one.
 """
 
 from __future__ import annotations
@@ -97,14 +105,14 @@ class Outbox:
             presses = [PendingPress(**item) for item in data["pending"]]
             boot = str(data.get("boot_id", ""))
         except FileNotFoundError:
-            self.save()
+            self.save(durable=True)
             return notes
         except (OSError, ValueError, KeyError, TypeError) as exc:
             bad = self.path.with_name(self.path.name + ".bad")
             with contextlib.suppress(OSError):
                 self.path.replace(bad)
             notes.append(f"state file {self.path} was unreadable ({exc}); kept as {bad}")
-            self.save()
+            self.save(durable=True)
             return notes
         self.prefix, self.counter = prefix, counter
         if boot != self.boot_id and presses:
@@ -116,7 +124,7 @@ class Outbox:
             self._pending[press.id] = press
         if self._pending:
             notes.append(f"{len(self._pending)} unacknowledged presses will be sent again")
-        self.save()
+        self.save(durable=True)
         return notes
 
     def add(
@@ -158,8 +166,8 @@ class Outbox:
             self.save()
         return old
 
-    def save(self) -> None:
-        """Write the state file atomically (temporary file, flush, rename)."""
+    def save(self, *, durable: bool = False) -> None:
+        """Write the state file atomically (temporary file, rename); ``durable``: fsync it too."""
         state = {
             "version": STATE_VERSION,
             "prefix": self.prefix,
@@ -171,6 +179,7 @@ class Outbox:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(temporary, "w", encoding="utf-8") as out:
             json.dump(state, out)
-            out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         temporary.replace(self.path)
