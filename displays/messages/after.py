@@ -101,6 +101,9 @@ class AfterMessages(TypedDict):
     results_players_n: str
     results_question: str
     results_topic: str
+    results_registration: str
+    results_player_list: str
+    results_player: str
     error_not_finished: str
 
 
@@ -193,6 +196,9 @@ LV: AfterMessages = {
     "results_players_n": "Dalībnieki",
     "results_question": "Jautājums",
     "results_topic": "Tēma",
+    "results_registration": "Kā dalībnieki reģistrējās",
+    "results_player_list": "Dalībnieku saraksts",
+    "results_player": "Dalībnieks",
     "error_not_finished": "Konkurss vēl nav beidzies.",
 }
 
@@ -283,6 +289,9 @@ LT: AfterMessages = {
     "results_players_n": "Dalyviai",
     "results_question": "Klausimas",
     "results_topic": "Tema",
+    "results_registration": "Kaip dalyviai registravosi",
+    "results_player_list": "Dalyvių sąrašas",
+    "results_player": "Dalyvis",
     "error_not_finished": "Konkursas dar nesibaigė.",
 }
 
@@ -373,6 +382,9 @@ EN: AfterMessages = {
     "results_players_n": "Players",
     "results_question": "Question",
     "results_topic": "Topic",
+    "results_registration": "How players registered",
+    "results_player_list": "List of players",
+    "results_player": "Player",
     "error_not_finished": "The contest has not finished yet.",
 }
 

@@ -346,3 +346,69 @@ def test_the_host_console_lists_registered_players_and_erases_one(server: QuizSe
         ("code", False),
     ]
     assert "Aina" not in json.dumps(players, ensure_ascii=False)
+
+
+def test_the_results_page_shows_how_each_player_registered(server: QuizServer) -> None:
+    """The results page (issue 15) for the host: each player with team, library, generation and
+    way of registering, the librarian's fallback flagged, and the counts, in en, lv and lt; the
+    public page keeps the counts and shows no name."""
+    base = server.base
+    host, kiosk_url = set_up(base)
+    kiosk = {"Authorization": f"Bearer {kiosk_url.split('#token=')[1]}"}
+    with httpx.Client(base_url=f"{base}/api/contests/{CONTEST}", timeout=10) as http:
+        found = http.post("/kiosk/lookup", headers=kiosk, json={"card": GIRTS, "pin": PINS[GIRTS]})
+        registration = {"registration": found.json()["registration"], "team_id": "jelgava"}
+        assert http.post("/kiosk/register", headers=kiosk, json=registration).status_code == 201
+        fallback = {
+            "librarian_pin": LIBRARIAN_PIN,
+            "name": "Aina Bērziņa",
+            "team_id": "jelgava",
+            "generation": "senior",
+        }
+        assert http.post("/kiosk/librarian", headers=kiosk, json=fallback).status_code == 201
+        teams = http.get("/teams", headers=host).json()["teams"]
+        code = next(t["join_code"] for t in teams if t["team_id"] == "riga")
+        joined = http.post("/join", json={"join_code": code, "display_name": "Jānis"})
+        assert joined.status_code == 201, joined.text
+    host_command(base, host, "start_contest")
+    host_command(base, host, "end_contest")
+    secret = host["Authorization"].split()[1]
+    with chromium() as browser:
+        page = open_page(browser, f"{base}/host/{CONTEST}?lang=en#secret={secret}")
+        expect()(page.locator("[data-players-panel]")).to_be_attached()
+        page.goto(f"{base}/results/{CONTEST}?lang=en")  # the same tab: the host secret is kept
+        expect()(page.locator("[data-registration-summary]")).to_have_text(
+            "Players: 3 (library card 1, librarian 1, team code 1)"
+        )
+        players = page.locator("[data-player-list] tbody tr")
+        expect()(players).to_have_count(3)
+        card = page.locator("[data-player-list] tr[data-via='card']")
+        expect()(card).to_contain_text("Ģirts Š.")
+        expect()(card).to_contain_text("Jelgava")
+        expect()(card).to_contain_text("library card")
+        librarian = page.locator("[data-player-list] tr[data-via='librarian']")
+        expect()(librarian.locator(".librarian-flag")).to_have_text(
+            "⚠ by the librarian (card not checked)"
+        )
+        expect()(librarian).to_contain_text("Senior")
+        expect()(page.locator("[data-player-list] tr[data-via='code']")).to_contain_text("Rīga")
+        expect()(page.locator("[data-by-registration] tr[data-via='librarian']")).to_contain_text(
+            "1"
+        )
+        page.locator("[data-player-list]").scroll_into_view_if_needed()
+        screenshot(page, "results-registrations")
+        for lang, heading, way in (
+            ("lv", "Kā dalībnieki reģistrējās", "bibliotēkas karte"),
+            ("lt", "Kaip dalyviai registravosi", "bibliotekos kortelė"),
+        ):
+            page.goto(f"{base}/results/{CONTEST}?lang={lang}")
+            expect()(page.locator("h3").first).to_have_text(heading)
+            expect()(page.locator("[data-player-list] tr[data-via='card']")).to_contain_text(way)
+
+        public = open_page(browser, f"{base}/results/{CONTEST}?lang=en")
+        expect()(public.locator("[data-registration-summary]")).to_have_text(
+            "Players: 3 (library card 1, librarian 1, team code 1)"
+        )
+        expect()(public.locator("[data-player-list-section]")).to_be_hidden()
+        text = public.locator("body").inner_text()
+        assert "Ģirts" not in text and "Aina" not in text and "Jānis" not in text

@@ -8,7 +8,7 @@
 
 import { getJson } from "./client.js";
 import { config, formatNumber, pick, t } from "./i18n.js";
-import { $, h, setText, show } from "./render.js";
+import { $, $$, h, setText, show } from "./render.js";
 
 const cid = encodeURIComponent(config.contest_id);
 const HOST_KEY = `quiz.host.${config.contest_id}`;
@@ -118,9 +118,42 @@ function draw(results, secret) {
     for (const [g, count] of Object.entries(generations)) players.push([library, generation(g), count]);
   }
   table($("[data-players]"), [t("results_library"), t("results_generation"), t("results_players_n")], players);
+  drawRegistrations(results, names);
   show($("[data-results]"), true);
   show($("[data-exports]"), Boolean(secret));
   show($("[data-public-note]"), !secret);
+}
+
+// How players registered: the counts (also on the public page) and, for the host or the admin, each
+// player with team, library, generation and way — the librarian's fallback (card not checked)
+// flagged. The public results carry no player lines (docs/api.md), so no names reach that page.
+const via = (way) => t(way === "card" ? "via_card" : way === "librarian" ? "via_librarian" : "via_code");
+
+function viaCell(way) {
+  return way === "librarian" ? h("strong", { class: "librarian-flag", text: via(way) }) : via(way);
+}
+
+function drawRegistrations(results, names) {
+  const counts = results.players_by_registration || {};
+  const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
+  setText(
+    $("[data-registration-summary]"),
+    t("players_summary", { n: total, card: counts.card || 0, librarian: counts.librarian || 0, code: counts.code || 0 }),
+  );
+  table(
+    $("[data-by-registration]"),
+    [t("players_col_via"), t("results_players_n")],
+    Object.entries(counts).map(([way, n]) => [viaCell(way), n]),
+  );
+  for (const [index, way] of Object.keys(counts).entries()) $$("[data-by-registration] tbody tr")[index].dataset.via = way;
+  const lines = results.players || [];
+  table(
+    $("[data-player-list]"),
+    [t("results_player"), t("col_team"), t("results_library"), t("results_generation"), t("players_col_via")],
+    lines.map((p) => [p.display_name, names[p.team_id] || p.team_id, p.library, generation(p.generation), viaCell(p.registered_via)]),
+  );
+  for (const [index, p] of lines.entries()) $$("[data-player-list] tbody tr")[index].dataset.via = p.registered_via;
+  show($("[data-player-list-section]"), lines.length > 0);
 }
 
 async function download(kind, secret) {
