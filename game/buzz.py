@@ -10,7 +10,8 @@ clamped to that instant (anti-cheat); a claim after its own arrival is clamped t
 The first valid arrival opens a collection window; presses that arrive inside it compete. When
 it closes, the earliest effective press wins. Presses closer to the earliest than the round's
 resolution are a tie, broken by a draw from the contest seed — deterministic, so a replay draws
-the same team, and recorded in the photo finish.
+the same team, and recorded in the photo finish. Two presses stamped by the same buzzer box are
+never a tie unless their box times are equal: one clock stamped both, so its order is exact.
 """
 
 from __future__ import annotations
@@ -54,7 +55,17 @@ def decide_buzz(
     """
     ordered = tuple(sorted(presses, key=lambda p: (p.effective_at, p.team_id)))
     earliest = ordered[0].effective_at
-    tied = tuple(sorted(p.team_id for p in ordered if p.effective_at - earliest < resolution_us))
+    # the earliest press always takes part; at a resolution of 0 only equal times tie
+    close = [p for p in ordered if p.effective_at - earliest < max(1, resolution_us)]
+    # Rule (docs/game-rules.md, "Ties"): presses on one box share one clock, so the box's own
+    # order stands between them — no tie tolerance; only an identical box time still ties.
+    first_on_box: dict[str, int] = {}
+    for press in close:
+        if press.box is not None:
+            first_on_box.setdefault(press.box, press.effective_at)  # ``close`` is in time order
+    tied = tuple(
+        sorted(p.team_id for p in close if p.box is None or p.effective_at == first_on_box[p.box])
+    )
     draw: int | None = None
     winner = tied[0]
     if len(tied) > 1:

@@ -167,6 +167,9 @@ class Buzz(_Command, frozen=True, kw_only=True, tag="buzz"):
         allowed_path_us: how long the press may plausibly have taken to arrive (the client's
             measured path); a claim earlier than ``at - allowed_path_us`` is clamped to it.
         source: ``tablet``, ``box`` …, for the photo finish.
+        box: the buzzer box that stamped the press (``None`` for a tablet, or an agent that
+            does not say): presses on one box are ordered by that box's own clock.
+        channel: the box channel the press came from, for the decision log.
     """
 
     team_id: str
@@ -175,6 +178,8 @@ class Buzz(_Command, frozen=True, kw_only=True, tag="buzz"):
     bound_us: int = 0
     allowed_path_us: int
     source: str = "tablet"
+    box: str | None = None
+    channel: int | None = None
 
 
 class SubmitAnswer(_Command, frozen=True, kw_only=True, tag="submit_answer"):

@@ -481,6 +481,8 @@ def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
         allowed_path_us=cmd.allowed_path_us,
         source=cmd.source,
         compensation_us=compensation,
+        box=cmd.box,
+        channel=cmd.channel,
     )
     window = None if q.phase == "collecting" else cmd.at + rules.collect_window_ms * 1000
     return [ev.BuzzAccepted(at=cmd.at, press=press, window_closes_at=window)]

@@ -26,7 +26,8 @@ class Press(msgspec.Struct, frozen=True, kw_only=True):
     """A valid buzzer press as the engine saw it: the claim, the clamp, the arrival.
 
     ``compensation_us``: the tablet touch latency the press was moved earlier by, after the
-    clamp (0 for boxes, and in logs written before compensation)."""
+    clamp (0 for boxes, and in logs written before compensation). ``box`` and ``channel``: the
+    buzzer box and its channel (``None`` for tablets and in older logs)."""
 
     team_id: str
     player_id: str | None
@@ -38,6 +39,8 @@ class Press(msgspec.Struct, frozen=True, kw_only=True):
     allowed_path_us: int
     source: str
     compensation_us: int = 0
+    box: str | None = None
+    channel: int | None = None
 
 
 class PhotoFinish(msgspec.Struct, frozen=True, kw_only=True):

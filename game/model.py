@@ -90,8 +90,8 @@ class BuzzerRules(msgspec.Struct, frozen=True, kw_only=True, tag="buzzer", tag_f
     wrong_penalty: int = 5
     false_start_penalty: int = 0
     open_delay_ms: int = 500
-    collect_window_ms: int = 300
-    tie_resolution_us: int = 1000
+    collect_window_ms: int = 100
+    tie_resolution_us: int = 250
     answer_time_ms: int = 10_000
     buzz_time_ms: int = 20_000
     shuffle: bool = True

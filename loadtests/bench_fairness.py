@@ -73,7 +73,8 @@ CITIES = ("jelgava", "liepaja", "siauliai")
 BACKBONE_MS = {"jelgava": 2.0, "liepaja": 6.0, "siauliai": 9.0}
 ROUND_GAP_MS = 3000.0
 PING_INTERVAL_MS = 1000.0
-WINDOWS_MS = (100, 150, 200, 300)
+WINDOWS_MS = (50, 100, 150, 300)
+TIE_RESOLUTION_US = BuzzerRules().tie_resolution_us
 
 
 @dataclass(frozen=True)
@@ -176,13 +177,14 @@ def boxes_world(rng: random.Random) -> list[Team]:
 
 
 def tablets_world(
-    rng: random.Random, cheat: str | None = None, calibrate: bool = False
+    rng: random.Random, cheat: str | None = None, calibrate: bool = False, wifi_only: bool = False
 ) -> list[Team]:
     """Every team on one tablet: Wi-Fi and 4G mixed, devices of 20–37 ms touch latency.
 
     With ``cheat`` (``early`` or ``late_pongs``), team ``liepaja-0`` cheats and ``liepaja-1`` is
     its honest twin (same link, same device latency). With ``calibrate`` the host sets each
-    player's touch latency, known to ±3 ms.
+    player's touch latency, known to ±3 ms. ``wifi_only`` puts every tablet on venue Wi-Fi.
+    The same ``rng`` seed draws the same devices and links whatever the options.
     """
     links = {
         "jelgava": (WIFI, WIFI, LTE),
@@ -193,7 +195,7 @@ def tablets_world(
     for city in CITIES:
         for k, link in enumerate(links[city]):
             late = cheat == "late_pongs" and city == "liepaja" and k == 0
-            team = Team(f"{city}-{k}", city, _client(rng, city, link, late))
+            team = Team(f"{city}-{k}", city, _client(rng, city, WIFI if wifi_only else link, late))
             team.touch_ms = rng.uniform(20.0, 37.0)
             teams.append(team)
     if cheat is not None:
@@ -201,8 +203,10 @@ def tablets_world(
         twin.touch_ms = cheater.touch_ms
         cheater.claim_early_ms = 150.0 if cheat == "early" else 300.0
     if calibrate:
+        measured = random.Random(rng.random())  # its own stream: the world's stays the same
         for team in teams:
-            team.calibrated_ms = max(0, min(60, round(team.touch_ms + rng.uniform(-3.0, 3.0))))
+            error = measured.uniform(-3.0, 3.0)
+            team.calibrated_ms = max(0, min(60, round(team.touch_ms + error)))
     return teams
 
 
@@ -217,7 +221,9 @@ def reaction_ms(rng: random.Random) -> float:
 def base_state(teams: list[Team], window_ms: int, seed: int) -> ContestState:
     """A contest whose buzzer question is open (opening at server time 1 s), built by decide."""
     state = ContestState()
-    rules = BuzzerRules(collect_window_ms=window_ms, open_delay_ms=1000)
+    rules = BuzzerRules(
+        collect_window_ms=window_ms, open_delay_ms=1000, tie_resolution_us=TIE_RESOLUTION_US
+    )
     question = OpenText(id="q", text={"en": "?"}, accepted={"en": ("a",)})
     commands: list[c.Command] = [
         c.CreateContest(at=0, contest_id="fair", title="Fair", languages=("en",), seed=seed),
@@ -302,6 +308,7 @@ def press_buzzes(
                 pressed_at_ms=client.reading(stamped),
                 box_bound_ms=0.05,
                 box=team.box,
+                channel=team.channel,
                 arrived_us=arrived_us,
             )
         else:
@@ -334,6 +341,8 @@ def _shifted(buzz: c.Buzz, shift_us: int) -> c.Buzz:
         bound_us=buzz.bound_us,
         allowed_path_us=buzz.allowed_path_us,
         source=buzz.source,
+        box=buzz.box,
+        channel=buzz.channel,
     )
 
 
@@ -371,14 +380,15 @@ class Tally:
 
 
 def run_world(
-    name: str,
+    key: str,
     build: Callable[[random.Random], list[Team]],
     rounds: int,
     seed: int,
     windows: tuple[int, ...],
 ) -> dict[int, Tally]:
-    """Play ``rounds`` rounds of one world; each round is decided once per window."""
-    rng = random.Random(f"{name}:{seed}")
+    """Play ``rounds`` rounds of one world; each round is decided once per window. Worlds of
+    the same ``key`` draw the same devices, links, clocks and reactions."""
+    rng = random.Random(f"{key}:{seed}")
     teams = build(rng)
     clients = {id(t.client): t.client for t in teams}.values()
     bases = {
@@ -441,28 +451,40 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     started = time.perf_counter()
-    worlds: list[tuple[str, Callable[[random.Random], list[Team]], str | None]] = [
-        ("boxes only (3 boxes x 3 teams)", boxes_world, None),
-        ("mixed tablets (Wi-Fi and 4G, 20-37 ms touch latency)", tablets_world, None),
+    worlds: list[tuple[str, str, Callable[[random.Random], list[Team]], str | None]] = [
+        ("boxes only (3 boxes x 3 teams)", "boxes", boxes_world, None),
+        ("mixed tablets (Wi-Fi and 4G, 20-37 ms touch latency)", "tablets", tablets_world, None),
         (
             "mixed tablets, touch latency calibrated (±3 ms)",
+            "tablets",
             lambda r: tablets_world(r, calibrate=True),
             None,
         ),
         (
+            "tablets on venue Wi-Fi only, calibrated (no 4G uplink asymmetry)",
+            "tablets",
+            lambda r: tablets_world(r, calibrate=True, wifi_only=True),
+            None,
+        ),
+        (
             "cheater: claims 150 ms early (calibrated tablets)",
+            "tablets",
             lambda r: tablets_world(r, "early", calibrate=True),
             "liepaja-0",
         ),
         (
             "cheater: one pong in four 1.9 s late, claims 300 ms early (calibrated tablets)",
+            "tablets",
             lambda r: tablets_world(r, "late_pongs", calibrate=True),
             "liepaja-0",
         ),
     ]
-    print(f"fairness: {args.rounds} rounds per world, 9 teams in 3 cities, seed {args.seed}")
-    for name, build, cheater in worlds:
-        report(name, run_world(name, build, args.rounds, args.seed, WINDOWS_MS), cheater)
+    print(
+        f"fairness: {args.rounds} rounds per world, 9 teams in 3 cities, seed {args.seed}, "
+        f"tie resolution {TIE_RESOLUTION_US} µs"
+    )
+    for name, key, build, cheater in worlds:
+        report(name, run_world(key, build, args.rounds, args.seed, WINDOWS_MS), cheater)
     print(f"\n({time.perf_counter() - started:.0f} s)")
 
 

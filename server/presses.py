@@ -53,6 +53,7 @@ def box_press(
     box_bound_ms: float,
     box: str | None,
     arrived_us: int,
+    channel: int | None = None,
 ) -> c.Buzz:
     """An agent's box press: its press time (agent clock, ms) on the server clock.
 
@@ -66,4 +67,6 @@ def box_press(
         bound_us=int((clock.bound + max(0.0, box_bound_ms)) * 1000),
         allowed_path_us=int(clock.allowed_path() * 1000),
         source=f"box:{box}" if box else "box",
+        box=box or None,
+        channel=channel,
     )

@@ -15,7 +15,9 @@ OPEN = 10 * S + 500 * MS  # buzzers open 500 ms after the host's command at t = 
 
 
 def armed(**rules: int):
-    """A buzzer question shown at t=5 s, buzzers commanded open at t=10 s (opening at OPEN)."""
+    """A buzzer question shown at t=5 s, buzzers commanded open at t=10 s (opening at OPEN);
+    the collection window is 300 ms unless given."""
+    rules.setdefault("collect_window_ms", 300)
     g = setup([buzzer_round(single(), single("q2"), **rules)])
     g.at(1 * S).run(c.StartRound)
     g.at(5 * S).run(c.ShowQuestion)
@@ -154,6 +156,45 @@ def test_presses_within_the_resolution_tie_and_a_seeded_draw_decides():
     buzz(g2, "liepaja", OPEN + 101_500, arrive=OPEN + 140 * MS)
     buzz(g2, "siauliai", OPEN + 102_000, arrive=OPEN + 150 * MS)
     assert fire(g2, "buzz_window", g2.state.question.window_closes_at)[0].photo == photo
+
+
+def _box_press(g, team: str, pressed_at: int, arrive: int, box: str, channel: int):
+    return g.at(arrive).run(
+        c.Buzz,
+        team_id=team,
+        pressed_at=pressed_at,
+        allowed_path_us=100 * MS,
+        source=f"box:{box}",
+        box=box,
+        channel=channel,
+    )
+
+
+def test_two_presses_on_one_box_are_ordered_by_its_clock_without_a_tie_tolerance():
+    g = armed()  # resolution 1 ms
+    _box_press(g, "liepaja", OPEN + 100_300, OPEN + 104 * MS, "venue-box", 2)
+    _box_press(g, "jelgava", OPEN + 100_000, OPEN + 105 * MS, "venue-box", 1)  # 0.3 ms earlier
+    [award] = fire(g, "buzz_window", g.state.question.window_closes_at)
+    assert award.photo.tied == ("jelgava",) and award.photo.draw is None
+    assert award.photo.winner == "jelgava"
+    assert [(p.box, p.channel) for p in award.photo.presses] == [
+        ("venue-box", 1),
+        ("venue-box", 2),
+    ]
+
+
+def test_a_press_on_another_box_still_ties_and_equal_box_times_still_draw():
+    g = armed(tie_resolution_us=1000)
+    _box_press(g, "jelgava", OPEN + 100_000, OPEN + 104 * MS, "box-a", 1)
+    _box_press(g, "liepaja", OPEN + 100_200, OPEN + 105 * MS, "box-a", 2)  # after jelgava on A
+    _box_press(g, "siauliai", OPEN + 100_500, OPEN + 120 * MS, "box-b", 1)  # 0.5 ms: other clock
+    [award] = fire(g, "buzz_window", g.state.question.window_closes_at)
+    assert award.photo.tied == ("jelgava", "siauliai") and award.photo.draw is not None
+    g = armed()
+    _box_press(g, "jelgava", OPEN + 100_000, OPEN + 104 * MS, "box-a", 1)
+    _box_press(g, "liepaja", OPEN + 100_000, OPEN + 105 * MS, "box-a", 2)  # the same instant
+    [award] = fire(g, "buzz_window", g.state.question.window_closes_at)
+    assert award.photo.tied == ("jelgava", "liepaja") and award.photo.draw is not None
 
 
 def test_draws_differ_between_seeds_and_attempts():
@@ -309,3 +350,22 @@ def test_stale_timers_are_ignored():
     g.at(OPEN - 10)
     assert g.run(c.TimerFired, key="buzzers_open", due=OPEN) == []  # fired early
     assert g.state == before
+
+
+def test_a_resolution_of_zero_ties_only_identical_press_times():
+    g = armed(tie_resolution_us=0)  # used to fail the award with an empty tie
+    buzz(g, "jelgava", OPEN + 100_000, arrive=OPEN + 130 * MS)
+    buzz(g, "liepaja", OPEN + 100_001, arrive=OPEN + 131 * MS)
+    [award] = fire(g, "buzz_window", g.state.question.window_closes_at)
+    assert award.photo.tied == ("jelgava",) and award.photo.winner == "jelgava"
+    g = armed(tie_resolution_us=0)
+    buzz(g, "jelgava", OPEN + 100_000, arrive=OPEN + 130 * MS)
+    buzz(g, "liepaja", OPEN + 100_000, arrive=OPEN + 131 * MS)
+    [award] = fire(g, "buzz_window", g.state.question.window_closes_at)
+    assert award.photo.tied == ("jelgava", "liepaja") and award.photo.draw is not None
+
+
+def test_the_default_window_and_tie_resolution_are_the_measured_ones():
+    # docs/game-rules.md, "Buzz arbitration": chosen with loadtests/bench_fairness.py
+    rules = buzzer_round(single()).rules
+    assert (rules.collect_window_ms, rules.tie_resolution_us) == (100, 250)

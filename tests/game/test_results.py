@@ -17,7 +17,12 @@ OPEN = 10 * S + 500 * MS
 def played() -> Game:
     """Two rounds: a buzzer question (Šiauliai wins the photo finish, correct), a second buzzer
     question Liepāja gets wrong, and an all-play question Jelgava and Šiauliai get right."""
-    g = setup([buzzer_round(single("b1"), single("b2")), all_play_round(single("a1"))])
+    g = setup(
+        [
+            buzzer_round(single("b1"), single("b2"), collect_window_ms=300),
+            all_play_round(single("a1")),
+        ]
+    )
     g.at(1 * S).run(c.StartRound)
     g.at(5 * S).run(c.ShowQuestion)
     g.at(10 * S).run(c.OpenBuzzers)

@@ -38,7 +38,14 @@ def test_an_unsynced_tablet_press_trusts_its_arrival_with_a_wide_bound() -> None
 def test_a_box_press_adds_the_box_bound_and_names_its_box(box: str | None, source: str) -> None:
     clock = _synced()
     buzz = box_press(
-        clock, team_id="a", pressed_at_ms=2500.0, box_bound_ms=0.25, box=box, arrived_us=2_010_000
+        clock,
+        team_id="a",
+        pressed_at_ms=2500.0,
+        box_bound_ms=0.25,
+        box=box,
+        arrived_us=2_010_000,
+        channel=3,
     )
     assert buzz.pressed_at == 2_000_000 and buzz.player_id is None
     assert buzz.bound_us == 10_250 and buzz.source == source
+    assert (buzz.box, buzz.channel) == (box, 3)
