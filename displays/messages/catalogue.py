@@ -372,6 +372,12 @@ class Messages(TypedDict):
     error_agent_revoked: str
     error_buzzer_question_open: str
     error_unknown_agent: str
+    # venue-ready tablets (issue 16)
+    join_error_code_empty: str
+    join_error_name_empty: str
+    join_error_both_empty: str
+    you_false_started: str
+    sign_toggle: str
 
 
 def choose_language(value: str | None) -> Lang:

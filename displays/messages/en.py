@@ -392,4 +392,15 @@ MESSAGES: Messages = {
         "A buzzer question is running: start the buzzer check when it is closed."
     ),
     "error_unknown_agent": "There is no such agent in this contest.",
+    # venue-ready tablets (issue 16)
+    "join_error_code_empty": (
+        "Type your team's code (it is on your team's card, for example JEL-4821)."
+    ),
+    "join_error_name_empty": "Type your name: first name and initial, for example Anna K.",
+    "join_error_both_empty": "Type your team's code and your name.",
+    "you_false_started": (
+        "False start: the button was pressed before the buzzers opened, so your team sits "
+        "out this question."
+    ),
+    "sign_toggle": "Plus or minus",
 }

@@ -402,4 +402,17 @@ MESSAGES: Messages = {
         "Vyksta klausimas su mygtukais: pradėkite mygtukų patikrą, kai jis bus uždarytas."
     ),
     "error_unknown_agent": "Šiame konkurse tokio agento nėra.",
+    # venue-ready tablets (issue 16)
+    "join_error_code_empty": (
+        "Įrašykite savo komandos kodą (jis yra komandos kortelėje, pavyzdžiui, JEL-4821)."
+    ),
+    "join_error_name_empty": (
+        "Įrašykite savo vardą: vardą ir pavardės pirmąją raidę, pavyzdžiui, Rūta P."
+    ),
+    "join_error_both_empty": "Įrašykite komandos kodą ir savo vardą.",
+    "you_false_started": (
+        "Per ankstyva pradžia: mygtukas paspaustas anksčiau, nei mygtukai atsidarė, todėl "
+        "jūsų komanda šį klausimą praleidžia."
+    ),
+    "sign_toggle": "Pliusas arba minusas",
 }

@@ -396,4 +396,17 @@ MESSAGES: Messages = {
         "Notiek jautājums ar pogām: sāciet pogu pārbaudi, kad tas ir slēgts."
     ),
     "error_unknown_agent": "Šajā konkursā tāda aģenta nav.",
+    # venue-ready tablets (issue 16)
+    "join_error_code_empty": (
+        "Ierakstiet savas komandas kodu (tas ir uz komandas kartītes, piemēram, JEL-4821)."
+    ),
+    "join_error_name_empty": (
+        "Ierakstiet savu vārdu: vārdu un uzvārda pirmo burtu, piemēram, Anna K."
+    ),
+    "join_error_both_empty": "Ierakstiet komandas kodu un savu vārdu.",
+    "you_false_started": (
+        "Priekšlaicīgs starts: poga tika nospiesta, pirms pogas atvērās, tāpēc jūsu komanda "
+        "šo jautājumu izlaiž."
+    ),
+    "sign_toggle": "Pluss vai mīnuss",
 }

@@ -19,23 +19,34 @@ export function fits(box) {
  */
 export function fitToBox(box, { min = 0.4, steps = 4 } = {}) {
   if (!box || box.hidden || box.offsetParent === null) return 1;
-  // Changing --fit restyles the whole box: only when it is not 1 (the style sheet's) already.
-  if (box.style.getPropertyValue("--fit")) box.style.removeProperty("--fit");
-  if (fits(box)) return 1;
+  const overflow = () => box.scrollHeight / Math.max(1, box.clientHeight);
+  return fitUntil(box, "--fit", () => fits(box), { min, steps, overflow });
+}
+
+/**
+ * Lower the custom property `name` on `element` (1 at most, `min` at least) until `fitsNow()`
+ * holds; returns the factor used. `overflow()` (content over room, > 1 when too big) gives the
+ * first guess; without it the search starts halfway.
+ */
+export function fitUntil(element, name, fitsNow, { min = 0.4, steps = 4, overflow = null } = {}) {
+  // Changing the property restyles the whole element: only when it is not 1 (the style sheet's).
+  if (element.style.getPropertyValue(name)) element.style.removeProperty(name);
+  if (fitsNow()) return 1;
   // First guess: shrink by the share that fits (text wraps onto fewer lines as it shrinks, so
   // this is on the small side), then halve the interval on the side where the answer lies.
   let low = min;
   let high = 1;
-  const guess = Math.max(min, Math.min(0.98, (box.clientHeight / box.scrollHeight) * 0.98));
-  box.style.setProperty("--fit", guess.toFixed(4));
-  if (fits(box)) low = guess;
+  const ratio = overflow ? 0.98 / overflow() : (1 + min) / 2;
+  const guess = Math.max(min, Math.min(0.98, ratio));
+  element.style.setProperty(name, guess.toFixed(4));
+  if (fitsNow()) low = guess;
   else high = guess;
   for (let step = 0; step < steps && high - low > 0.02; step += 1) {
     const middle = (low + high) / 2;
-    box.style.setProperty("--fit", middle.toFixed(4));
-    if (fits(box)) low = middle;
+    element.style.setProperty(name, middle.toFixed(4));
+    if (fitsNow()) low = middle;
     else high = middle;
   }
-  box.style.setProperty("--fit", low.toFixed(4));
+  element.style.setProperty(name, low.toFixed(4));
   return low;
 }

@@ -431,3 +431,23 @@ export function renderCountdown(view, nowMs, root = document) {
   setText($("[data-countdown-value]", box), clock);
   box.classList.toggle("urgent", seconds <= 5);
 }
+
+// --- names ------------------------------------------------------------------------------------
+
+/**
+ * Player labels that tell namesakes of one team apart: the first "Anna K." keeps her name, the
+ * next one in the list (the order they joined) becomes "Anna K. (2)", and so on.
+ * @param {{id: string, display_name: string, team_id?: string}[]} players
+ * @returns {Map<string, string>} player id → label
+ */
+export function playerLabels(players) {
+  const labels = new Map();
+  const seen = new Map();
+  for (const player of players || []) {
+    const key = `${player.team_id || ""}\u0000${String(player.display_name).trim().toLocaleLowerCase()}`;
+    const count = (seen.get(key) || 0) + 1;
+    seen.set(key, count);
+    labels.set(player.id, count === 1 ? player.display_name : `${player.display_name} (${count})`);
+  }
+  return labels;
+}

@@ -9,12 +9,14 @@
 // samples this client answers (client.js). Countdowns use the server's `clock` offset.
 
 import { ContestClient, postJson } from "./client.js";
+import { fitUntil } from "./fit.js";
 import { config, errorText, parseNumber, pick, t } from "./i18n.js";
 import {
   $,
   formatAnswer,
   h,
   letter,
+  playerLabels,
   renderCountdown,
   renderHeader,
   renderQuestion,
@@ -37,6 +39,7 @@ let player = loadPlayer();
 let formKey = null;
 let buzzPressed = false;
 let lastPhaseKey = null;
+let lastTurnKey = null;
 
 function loadPlayer() {
   try {
@@ -103,11 +106,17 @@ async function join(event) {
   const generation = $("[data-join-generation]").value;
   const error = $("[data-join-error]");
   if (!code || !name) {
+    // Say what is missing, in the player's language, and mark that field.
+    const missing = !code && !name ? "both" : !code ? "code" : "name";
     show(error, true);
-    setText(error, `${t("join_code")} / ${t("join_name")}`);
+    setText(error, t(`join_error_${missing}_empty`));
+    $("[data-join-code]").setAttribute("aria-invalid", String(!code));
+    $("[data-join-name]").setAttribute("aria-invalid", String(!name));
     (!code ? $("[data-join-code]") : $("[data-join-name]")).focus();
     return;
   }
+  $("[data-join-code]").removeAttribute("aria-invalid");
+  $("[data-join-name]").removeAttribute("aria-invalid");
   const button = $("[data-join-button]");
   button.disabled = true;
   setText(button, t("joining"));
@@ -204,21 +213,48 @@ function draw(events) {
   renderScoreboard(view, { mine: teamId });
   renderQuestion(view, { teams, events });
   $("[data-team-swatch]").style.background = team.colour || "#888";
-  setText($("[data-team-line]"), t("joined_as", { name: player.display_name, team: team.name || teamId }));
-  $("[data-members]").replaceChildren(...(view.members || []).map((m) => h("li", { text: m.display_name })));
+  const labels = playerLabels(view.members);
+  const myName = labels.get(player.player_id) || player.display_name;
+  setText($("[data-team-line]"), t("joined_as", { name: myName, team: team.name || teamId }));
+  $("[data-members]").replaceChildren(...(view.members || []).map((m) => h("li", { text: labels.get(m.id) })));
 
   const q = view.question;
   const round = view.round;
   const phaseKey = q ? `${q.round_index}:${q.index}:${q.phase}` : "";
   if (q && phaseKey !== lastPhaseKey && ["shown", "armed"].includes(q.phase)) buzzPressed = false;
   if (!q) buzzPressed = false;
+  const turnKey = q ? `${q.round_index}:${q.index}:${Boolean(q.my_turn)}` : "";
+  const newTurn = turnKey !== lastTurnKey;
   lastPhaseKey = phaseKey;
+  lastTurnKey = turnKey;
 
   drawTurn(q, round, teams, teamId);
   drawAnswerArea(q, round);
+  $("[data-play]").classList.toggle("my-turn", Boolean(q && q.my_turn));
+  $("[data-play]").classList.toggle("answering", canAnswer(q, round));
   drawMyAnswer(q);
   drawResult(q, teamId);
   tick();
+  // A new question or the team's turn: back to the top, where the question and the answer are.
+  if (newTurn && q) window.scrollTo(0, 0);
+  fitAnswer();
+  document.dispatchEvent(new CustomEvent("tablet:drawn", { detail: { seq: client ? client.lastSeq : 0 } }));
+}
+
+/**
+ * On a phone, shrink the question (text, image, choice heights: --tfit in quiz.css) until the
+ * answer form with its button is on screen without scrolling.
+ */
+function fitAnswer() {
+  const form = $("[data-answer-form]");
+  const play = $("[data-play]");
+  if (!form || form.offsetParent === null || window.scrollY > 0) {
+    if (play.style.getPropertyValue("--tfit")) play.style.removeProperty("--tfit");
+    return;
+  }
+  const onScreen = () => form.getBoundingClientRect().bottom <= window.innerHeight;
+  const overflow = () => form.getBoundingClientRect().bottom / window.innerHeight;
+  fitUntil(play, "--tfit", onScreen, { min: 0.3, overflow });
 }
 
 function drawTurn(q, round, teams, teamId) {
@@ -228,7 +264,9 @@ function drawTurn(q, round, teams, teamId) {
   if (q && q.can_play === false) {
     text = t("not_in_round");
   } else if (q && (q.locked_out || []).includes(teamId) && q.phase !== "revealed") {
-    text = t("you_are_locked_out");
+    // Locked out without a verdict: the team pressed before the buzzers opened (a false start).
+    const falseStart = round && round.kind === "buzzer" && !(q.judged && teamId in q.judged);
+    text = falseStart ? t("you_false_started") : t("you_are_locked_out");
     kind = "locked";
   } else if (q && q.my_turn) {
     text = t("your_turn");
@@ -382,6 +420,20 @@ function buildAnswerForm(form, question, current) {
   } else if (kind === "number") {
     setText(hint, pick(question.unit || {}) ? `${t("number_placeholder")} (${pick(question.unit)})` : t("number_placeholder"));
     const input = h("input", { class: "answer-input", inputmode: "decimal", autocomplete: "off", placeholder: t("number_placeholder"), "aria-label": t("col_answer"), "data-number-input": "" });
+    // Phone number pads often lack a minus key: ± puts a minus sign in front or takes it away.
+    const sign = h("button", {
+      type: "button",
+      class: "sign-toggle",
+      text: "±",
+      title: t("sign_toggle"),
+      "aria-label": t("sign_toggle"),
+      "data-sign-toggle": "",
+      onclick: () => {
+        const value = input.value.trim();
+        input.value = /^[-\u2212]/.test(value) ? value.replace(/^[-\u2212]\s*/, "") : `-${value}`;
+        input.focus();
+      },
+    });
     const send = () => {
       const value = parseNumber(input.value);
       if (!Number.isFinite(value)) {
@@ -392,7 +444,7 @@ function buildAnswerForm(form, question, current) {
       sendAnswer({ kind: "number", value });
     };
     input.addEventListener("keydown", (e) => e.key === "Enter" && send());
-    form.append(input, h("button", { type: "button", class: "big-button primary", "data-send": "", text: t("send_answer"), onclick: send }));
+    form.append(h("div", { class: "number-row" }, sign, input), h("button", { type: "button", class: "big-button primary", "data-send": "", text: t("send_answer"), onclick: send }));
   } else if (kind === "order") {
     setText(hint, t("order_hint"));
     const items = question.items || [];
