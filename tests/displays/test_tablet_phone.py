@@ -199,3 +199,7 @@ def test_namesakes_in_a_team_are_told_apart(browser: Any) -> None:
     members = page.locator("[data-members] li")
     members.nth(1).wait_for()
     assert members.all_inner_texts() == ["Anna K.", "Anna K. (2)"]
+    host = open_phone(browser, server, "/host/bsq-test?lang=lv#secret=hs_test_secret")
+    names = host.locator("[data-t-players] li > span")
+    names.nth(3).wait_for()
+    assert names.all_inner_texts()[:2] == ["Anna K.", "Anna K. (2)"]

@@ -16,6 +16,7 @@ import {
   cloneTemplate,
   formatAnswer,
   h,
+  playerLabels,
   renderCountdown,
   renderHeader,
   renderQuestion,
@@ -409,6 +410,7 @@ function drawTeams() {
       show(link, Boolean(code));
       if (code) link.href = `/play/${encodeURIComponent(config.contest_id)}?lang=${config.lang}#code=${encodeURIComponent(code)}`;
       const connected = online[team.id] || [];
+      const labels = playerLabels(players); // namesakes told apart: "Anna K. (2)"
       $("[data-t-players]", row).replaceChildren(
         ...players
           .filter((player) => player.team_id === team.id)
@@ -416,16 +418,16 @@ function drawTeams() {
             h(
               "li",
               { class: connected.includes(player.display_name) ? "online" : null },
-              h("span", { text: player.display_name }),
+              h("span", { text: labels.get(player.id) }),
               " ",
               h("button", {
                 type: "button",
                 class: "remove-player",
                 title: t("remove_player"),
-                "aria-label": `${t("remove_player")}: ${player.display_name}`,
+                "aria-label": `${t("remove_player")}: ${labels.get(player.id)}`,
                 text: "×",
                 onclick: () => {
-                  if (confirm(t("confirm_remove_player", { name: player.display_name }))) {
+                  if (confirm(t("confirm_remove_player", { name: labels.get(player.id) }))) {
                     send({ type: "remove_player", player_id: player.id });
                   }
                 },
