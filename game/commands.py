@@ -13,6 +13,7 @@ from typing import Literal
 
 import msgspec
 
+from game.events import ClockInputs
 from game.model import BuzzerRules, Generation, Round
 from game.questions import Answer, Localized, Question
 
@@ -170,6 +171,8 @@ class Buzz(_Command, frozen=True, kw_only=True, tag="buzz"):
         box: the buzzer box that stamped the press (``None`` for a tablet, or an agent that
             does not say): presses on one box are ordered by that box's own clock.
         channel: the box channel the press came from, for the decision log.
+        clock: the clock estimate and round trips the server mapped the press with, for the
+            decision log (``None`` before the first clock sample).
     """
 
     team_id: str
@@ -180,6 +183,7 @@ class Buzz(_Command, frozen=True, kw_only=True, tag="buzz"):
     source: str = "tablet"
     box: str | None = None
     channel: int | None = None
+    clock: ClockInputs | None = None
 
 
 class SubmitAnswer(_Command, frozen=True, kw_only=True, tag="submit_answer"):

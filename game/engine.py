@@ -483,6 +483,7 @@ def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
         compensation_us=compensation,
         box=cmd.box,
         channel=cmd.channel,
+        clock=cmd.clock,
     )
     window = None if q.phase == "collecting" else cmd.at + rules.collect_window_ms * 1000
     return [ev.BuzzAccepted(at=cmd.at, press=press, window_closes_at=window)]

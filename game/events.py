@@ -22,12 +22,34 @@ class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     at: int
 
 
+class ClockInputs(msgspec.Struct, frozen=True, kw_only=True):
+    """What the server knew of the sender's clock when it mapped a press (docs/protocol.md §3.5).
+
+    Attributes:
+        claim_ms: the press time as the device (a tablet, or a venue agent) sent it, on its
+            own clock.
+        offset_ms: the clock estimate used: device clock minus server clock.
+        best_delay_ms: the best recent round trip (the estimate's sample; half of it is the
+            bound, and it is the base of the allowed path).
+        median_delay_ms: the median recent round trip (the allowed path's jitter term).
+        samples: how many recent round trips there were.
+    """
+
+    claim_ms: float
+    offset_ms: float
+    best_delay_ms: float
+    median_delay_ms: float
+    samples: int
+
+
 class Press(msgspec.Struct, frozen=True, kw_only=True):
     """A valid buzzer press as the engine saw it: the claim, the clamp, the arrival.
 
     ``compensation_us``: the tablet touch latency the press was moved earlier by, after the
     clamp (0 for boxes, and in logs written before compensation). ``box`` and ``channel``: the
-    buzzer box and its channel (``None`` for tablets and in older logs)."""
+    buzzer box and its channel (``None`` for tablets and in older logs). ``clock``: the clock
+    estimate and round trips behind ``pressed_at``, ``bound_us`` and ``allowed_path_us``
+    (``None`` before the first clock sample, and in older logs)."""
 
     team_id: str
     player_id: str | None
@@ -41,6 +63,7 @@ class Press(msgspec.Struct, frozen=True, kw_only=True):
     compensation_us: int = 0
     box: str | None = None
     channel: int | None = None
+    clock: ClockInputs | None = None
 
 
 class PhotoFinish(msgspec.Struct, frozen=True, kw_only=True):

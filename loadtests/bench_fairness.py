@@ -343,6 +343,7 @@ def _shifted(buzz: c.Buzz, shift_us: int) -> c.Buzz:
         source=buzz.source,
         box=buzz.box,
         channel=buzz.channel,
+        clock=buzz.clock,
     )
 
 

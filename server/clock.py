@@ -115,10 +115,17 @@ class ClockEstimator:
         at most ``MAX_PATH_MS``, which is also the allowance before the first sample."""
         if not self._samples:
             return MAX_PATH_MS
-        delays = sorted(s.delay for s in self._samples)
-        best, median = delays[0], delays[len(delays) // 2]
+        best, median = self.round_trips()
         spread = min(median - best, MAX_SPREAD_MS)
         return min(MAX_PATH_MS, best / 2 + spread + PATH_SLACK_MS)
+
+    def round_trips(self) -> tuple[float, float]:
+        """The best and the median recent round trip, in ms (the inputs of ``bound`` and
+        ``allowed_path``); ``(0, 0)`` before the first sample."""
+        if not self._samples:
+            return 0.0, 0.0
+        delays = sorted(s.delay for s in self._samples)
+        return delays[0], delays[len(delays) // 2]
 
     def to_server(self, client_time: float) -> float:
         """A reading of the client's clock, in server time (ms)."""

@@ -14,7 +14,22 @@ functions, so the benchmark measures the server's own mapping.
 from __future__ import annotations
 
 from game import commands as c
+from game.events import ClockInputs
 from server.clock import UNSYNCED_BOUND_MS, ClockEstimator
+
+
+def clock_inputs(clock: ClockEstimator, claim_ms: float) -> ClockInputs | None:
+    """What the decision log keeps of the clock a press was mapped with (``None`` unsynced)."""
+    if not clock.synced:
+        return None
+    best, median = clock.round_trips()
+    return ClockInputs(
+        claim_ms=claim_ms,
+        offset_ms=clock.offset,
+        best_delay_ms=best,
+        median_delay_ms=median,
+        samples=clock.samples,
+    )
 
 
 def tablet_buzz(
@@ -42,6 +57,7 @@ def tablet_buzz(
         bound_us=int(bound_ms * 1000),
         allowed_path_us=int(clock.allowed_path() * 1000),
         source="tablet",
+        clock=clock_inputs(clock, pressed_at_ms),
     )
 
 
@@ -69,4 +85,5 @@ def box_press(
         source=f"box:{box}" if box else "box",
         box=box or None,
         channel=channel,
+        clock=clock_inputs(clock, pressed_at_ms),
     )
