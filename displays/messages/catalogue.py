@@ -373,6 +373,12 @@ class Messages(TypedDict):
     error_buzzer_question_open: str
     error_unknown_agent: str
     # venue-ready tablets (issue 16)
+    verdict_closest: str
+    verdict_not_closest: str
+    result_closest: str
+    result_not_closest: str
+    source_tablet: str
+    source_box: str
     join_error_code_empty: str
     join_error_name_empty: str
     join_error_both_empty: str

@@ -139,7 +139,7 @@ MESSAGES: Messages = {
     "rounds": "Rounds",
     "round_played": "played",
     "round_now": "now",
-    "questions_count": "{n} questions",
+    "questions_count": "{n} question|{n} questions",
     "controls": "Controls",
     "cmd_start_contest": "Start contest",
     "cmd_start_round": "Start round",
@@ -393,6 +393,12 @@ MESSAGES: Messages = {
     ),
     "error_unknown_agent": "There is no such agent in this contest.",
     # venue-ready tablets (issue 16)
+    "verdict_closest": "Closest",
+    "verdict_not_closest": "Not the closest",
+    "result_closest": "Closest guess! +{points}",
+    "result_not_closest": "Another team was closer.",
+    "source_tablet": "tablet",
+    "source_box": "buzzer box",
     "join_error_code_empty": (
         "Type your team's code (it is on your team's card, for example JEL-4821)."
     ),

@@ -139,7 +139,7 @@ MESSAGES: Messages = {
     "rounds": "Turai",
     "round_played": "sužaistas",
     "round_now": "dabar",
-    "questions_count": "klausimų: {n}",
+    "questions_count": "{n} klausimas|{n} klausimai|{n} klausimo|{n} klausimų",
     "controls": "Valdymas",
     "cmd_start_contest": "Pradėti konkursą",
     "cmd_start_round": "Pradėti turą",
@@ -403,6 +403,12 @@ MESSAGES: Messages = {
     ),
     "error_unknown_agent": "Šiame konkurse tokio agento nėra.",
     # venue-ready tablets (issue 16)
+    "verdict_closest": "Arčiausiai",
+    "verdict_not_closest": "Ne arčiausiai",
+    "result_closest": "Arčiausias spėjimas! +{points}",
+    "result_not_closest": "Kita komanda buvo arčiau.",
+    "source_tablet": "planšetė",
+    "source_box": "mygtukų dėžė",
     "join_error_code_empty": (
         "Įrašykite savo komandos kodą (jis yra komandos kortelėje, pavyzdžiui, JEL-4821)."
     ),

@@ -139,7 +139,7 @@ MESSAGES: Messages = {
     "rounds": "Kārtas",
     "round_played": "izspēlēta",
     "round_now": "tagad",
-    "questions_count": "jautājumi: {n}",
+    "questions_count": "{n} jautājumu|{n} jautājums|{n} jautājumi",
     "controls": "Vadība",
     "cmd_start_contest": "Sākt konkursu",
     "cmd_start_round": "Sākt kārtu",
@@ -397,6 +397,12 @@ MESSAGES: Messages = {
     ),
     "error_unknown_agent": "Šajā konkursā tāda aģenta nav.",
     # venue-ready tablets (issue 16)
+    "verdict_closest": "Tuvākais",
+    "verdict_not_closest": "Ne tuvākais",
+    "result_closest": "Tuvākais minējums! +{points}",
+    "result_not_closest": "Cita komanda bija tuvāk.",
+    "source_tablet": "planšete",
+    "source_box": "pogu kaste",
     "join_error_code_empty": (
         "Ierakstiet savas komandas kodu (tas ir uz komandas kartītes, piemēram, JEL-4821)."
     ),

@@ -9,7 +9,7 @@
 import { ContestClient, getJson } from "./client.js";
 import "./host_players.js"; // the registered players panel (_host_players.html)
 import * as agentsPanel from "./host_agents.js"; // agents and the buzzer check (_host_agents.html)
-import { config, errorText, formatNumber, has, pick, t } from "./i18n.js";
+import { config, errorText, formatNumber, has, pick, t, tn } from "./i18n.js";
 import {
   $,
   $$,
@@ -29,6 +29,7 @@ import {
   teamName,
   toast,
   toastError,
+  verdictText,
 } from "./render.js";
 
 const SECRET_KEY = `quiz.host.${config.contest_id}`;
@@ -232,7 +233,7 @@ function drawRounds() {
       item.classList.toggle("active", Boolean(round.active));
       const title = [pick(round.title), round.tiebreak ? t("kind_tiebreak") : t(`kind_${round.kind}`)].filter(Boolean).join(" · ");
       setText($("[data-round-name]", item), title);
-      const state = [t("questions_count", { n: round.question_count })];
+      const state = [tn("questions_count", round.question_count)];
       if (round.active) state.push(t("round_now"));
       else if (round.started) state.push(t("round_played"));
       setText($("[data-round-state]", item), `(${state.join(", ")})`);
@@ -283,7 +284,7 @@ function drawAnswers(teams) {
       setText($("[data-a-answer]", row), given ? formatAnswer(given.answer, q.question) : "—");
       setText($("[data-a-player]", row), given && given.player_name ? given.player_name : "");
       setText($("[data-a-suggested]", row), suggestions[id] ? t(`verdict_${suggestions[id]}`) : "—");
-      setText($("[data-a-verdict]", row), verdict ? t(`verdict_${verdict}`) : "—");
+      setText($("[data-a-verdict]", row), verdict ? verdictText(verdict, q, view.round) : "—");
       const points = awarded[id];
       setText($("[data-a-points]", row), points ? (points > 0 ? `+${points}` : String(points)) : "");
       const correct = $("[data-a-correct]", row);
@@ -343,7 +344,7 @@ function drawPhotoFinishes(teams) {
               h("td", { class: "num", text: ms(press.bound_us) }),
               h("td", { class: "num", text: ms(press.arrived_at - origin) }),
               h("td", { class: "num", text: ms(press.allowed_path_us) }),
-              h("td", { text: press.source }),
+              h("td", { text: has(`source_${press.source}`) ? t(`source_${press.source}`) : press.source }),
             ),
           ),
         );

@@ -238,6 +238,23 @@ function correctOptionIds(answer) {
 
 // --- question ---------------------------------------------------------------------------------
 
+/**
+ * Whether the closest answer wins this question (docs/game-rules.md, "Estimation round"): an
+ * estimation question, or a numeric question in an estimation round.
+ */
+export function closestWins(q, round) {
+  const type = q && q.question ? q.question.type : "";
+  return type === "estimation" || (Boolean(round) && round.kind === "estimation" && type === "numeric");
+}
+
+/** A verdict as the reveal names it: "Closest" / "Not the closest" where the closest wins. */
+export function verdictText(verdict, q, round) {
+  if (closestWins(q, round) && (verdict === "correct" || verdict === "wrong")) {
+    return t(verdict === "correct" ? "verdict_closest" : "verdict_not_closest");
+  }
+  return t(`verdict_${verdict}`);
+}
+
 /** The line that says what is happening with the question. */
 export function phaseText(q, teams) {
   if (!q) return "";
@@ -379,7 +396,7 @@ export function renderQuestion(view, options = {}) {
         ...ids.map((id) => {
           const result = results[id];
           // A buzzer answer given aloud has a verdict but no tablet answer: show the verdict alone.
-          const verdict = result.verdict ? t(`verdict_${result.verdict}`) : "";
+          const verdict = result.verdict ? verdictText(result.verdict, q, round) : "";
           const given = result.answer ? formatAnswer(result.answer.answer, question) : "";
           const shown = given && verdict ? `${given} — ${verdict}` : given || verdict || t("no_answer");
           const points = result.points ? (result.points > 0 ? `+${result.points}` : String(result.points)) : "0";

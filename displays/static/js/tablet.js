@@ -13,6 +13,7 @@ import { fitUntil } from "./fit.js";
 import { config, errorText, parseNumber, pick, t } from "./i18n.js";
 import {
   $,
+  closestWins,
   formatAnswer,
   h,
   letter,
@@ -549,11 +550,15 @@ function drawResult(q, teamId) {
   if (!result) return;
   let text;
   let kind = "";
+  const closest = closestWins(q, view.round);
   if (result.verdict === "correct") {
-    text = t("result_correct", { points: result.points });
+    text = t(closest ? "result_closest" : "result_correct", { points: result.points });
+    kind = "correct";
+  } else if (result.verdict === "wrong" && closest && result.points > 0) {
+    text = t("result_points", { points: result.points }); // a graded band's points
     kind = "correct";
   } else if (result.verdict === "wrong") {
-    text = t("result_wrong");
+    text = t(closest ? "result_not_closest" : "result_wrong");
     kind = "wrong";
   } else if (result.verdict === "pending") {
     text = t("verdict_pending");
