@@ -459,7 +459,13 @@ class Agent:
         try:
             async with asyncio.timeout(HELLO_TIMEOUT_S):
                 while True:
-                    message = json.loads(await ws.recv())
+                    try:
+                        message = json.loads(await ws.recv())
+                    except ValueError:
+                        log.warning("the server sent something that is not JSON: ignored")
+                        continue
+                    if not isinstance(message, dict):
+                        continue
                     if message.get("type") == "welcome":
                         break
                     if message.get("type") == "error":
