@@ -2,7 +2,8 @@
 
 Theory of operation (docs/game-rules.md, "Buzz arbitration")
 -----------------------------------------------------------
-Every buzz decision is logged with all its inputs: each ``BuzzAccepted`` carries the press as the
+Every buzz decision is logged with all its inputs: each ``BuzzAccepted`` (and each
+``PressRefused``: a team's further press of a window) carries the press as the
 server mapped it (the device's claim and the clock estimate in ``press.clock``, the bound, the
 arrival, the allowed path, the compensation, the source, box and channel), and each
 ``BuzzAwarded`` the photo finish. ``redecide`` folds the log with ``game.state.apply`` and, at
@@ -99,7 +100,7 @@ def redecide(events: Iterable[ev.Event]) -> list[Mismatch]:
     state = ContestState()
     out: list[Mismatch] = []
     for index, event in enumerate(events):
-        if isinstance(event, ev.BuzzAccepted):
+        if isinstance(event, ev.BuzzAccepted | ev.PressRefused):
             out += _press(state, index, event.press)
         elif isinstance(event, ev.BuzzAwarded):
             out += _photo(state, index, event)

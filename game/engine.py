@@ -462,14 +462,6 @@ def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
         if q.phase != "collecting" and _all_locked_out(state, round_, locked):
             out.append(ev.QuestionClosed(at=cmd.at, reason="all_locked_out"))
         return out
-    if q.phase == "collecting":
-        assert q.window_closes_at is not None
-        if cmd.at > q.window_closes_at:
-            raise BuzzersClosed("the buzz window has closed")
-        if any(p.team_id == cmd.team_id for p in q.presses):
-            return []  # the team's first press of this window already counts
-    elif q.closes_at is not None and effective > q.closes_at:
-        raise BuzzersClosed("the buzzers have closed")
     press = ev.Press(
         team_id=cmd.team_id,
         player_id=cmd.player_id,
@@ -485,6 +477,15 @@ def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
         channel=cmd.channel,
         clock=cmd.clock,
     )
+    if q.phase == "collecting":
+        assert q.window_closes_at is not None
+        if cmd.at > q.window_closes_at:
+            raise BuzzersClosed("the buzz window has closed")
+        if any(p.team_id == cmd.team_id for p in q.presses):
+            # the team's first press of this window already counts; this one is logged only
+            return [ev.PressRefused(at=cmd.at, press=press, reason="duplicate")]
+    elif q.closes_at is not None and effective > q.closes_at:
+        raise BuzzersClosed("the buzzers have closed")
     window = None if q.phase == "collecting" else cmd.at + rules.collect_window_ms * 1000
     return [ev.BuzzAccepted(at=cmd.at, press=press, window_closes_at=window)]
 

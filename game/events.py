@@ -220,6 +220,17 @@ class BuzzAccepted(_Event, frozen=True, kw_only=True, tag="buzz_accepted"):
     window_closes_at: int | None
 
 
+class PressRefused(_Event, frozen=True, kw_only=True, tag="press_refused"):
+    """A press that does not take part, logged for disputes; it changes nothing else.
+
+    ``reason``: ``duplicate`` — the team's earlier press of this window already counts.
+    ``press``: the press as the engine saw it (claim, clamp, compensation, source, clock).
+    """
+
+    press: Press
+    reason: Literal["duplicate"]
+
+
 class BuzzAwarded(_Event, frozen=True, kw_only=True, tag="buzz_awarded"):
     """The photo finish is decided: ``photo.winner`` answers before ``answer_deadline``."""
 
@@ -310,6 +321,7 @@ Event = (
     | BuzzersOpened
     | FalseStart
     | BuzzAccepted
+    | PressRefused
     | BuzzAwarded
     | AnswerSubmitted
     | AnswersLocked
@@ -340,6 +352,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     BuzzersOpened,
     FalseStart,
     BuzzAccepted,
+    PressRefused,
     BuzzAwarded,
     AnswerSubmitted,
     AnswersLocked,

@@ -42,6 +42,7 @@ from game.events import (
     PlayerJoined,
     PlayerRemoved,
     Press,
+    PressRefused,
     QuestionClosed,
     QuestionShown,
     QuestionSkipped,
@@ -224,6 +225,10 @@ def _player_removed(state: ContestState, e: PlayerRemoved) -> ContestState:
     players = dict(state.players)
     del players[e.player_id]
     return replace(state, players=players)
+
+
+def _nothing_changes(state: ContestState, e: Event) -> ContestState:
+    return state  # a record for disputes only (PressRefused)
 
 
 def _touch_latency_set(state: ContestState, e: TouchLatencySet) -> ContestState:
@@ -442,6 +447,7 @@ _HANDLERS: dict[type[Any], Callable[[ContestState, Any], ContestState]] = {
     TeamAdded: _team_added,
     PlayerJoined: _player_joined,
     PlayerRemoved: _player_removed,
+    PressRefused: _nothing_changes,
     TouchLatencySet: _touch_latency_set,
     RoundAdded: _round_added,
     ContestStarted: _contest_started,

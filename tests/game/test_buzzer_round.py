@@ -114,7 +114,9 @@ def test_presses_arriving_after_the_window_do_not_count():
 def test_a_second_press_of_the_same_team_changes_nothing():
     g = armed()
     buzz(g, "liepaja", OPEN + 100 * MS, arrive=OPEN + 130 * MS)
-    assert buzz(g, "liepaja", OPEN + 50 * MS, arrive=OPEN + 140 * MS) == []
+    [refused] = buzz(g, "liepaja", OPEN + 50 * MS, arrive=OPEN + 140 * MS)
+    assert isinstance(refused, ev.PressRefused) and refused.reason == "duplicate"
+    assert refused.press.pressed_at == OPEN + 50 * MS  # logged for disputes, nothing else
     assert len(g.state.question.presses) == 1
 
 
