@@ -53,6 +53,7 @@ from __future__ import annotations
 import argparse
 import math
 import random
+import statistics
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -153,6 +154,7 @@ class Team:
     touch_ms: float = 0.0
     claim_early_ms: float = 0.0
     calibrated_ms: int = 0
+    calibrate_by_box: bool = False
 
 
 def _client(rng: random.Random, city: str, link: Link, late_pongs: bool = False) -> Client:
@@ -177,13 +179,18 @@ def boxes_world(rng: random.Random) -> list[Team]:
 
 
 def tablets_world(
-    rng: random.Random, cheat: str | None = None, calibrate: bool = False, wifi_only: bool = False
+    rng: random.Random,
+    cheat: str | None = None,
+    calibrate: bool | str = False,
+    wifi_only: bool = False,
 ) -> list[Team]:
     """Every team on one tablet: Wi-Fi and 4G mixed, devices of 20–37 ms touch latency.
 
     With ``cheat`` (``early`` or ``late_pongs``), team ``liepaja-0`` cheats and ``liepaja-1`` is
     its honest twin (same link, same device latency). With ``calibrate`` the host sets each
-    player's touch latency, known to ±3 ms. ``wifi_only`` puts every tablet on venue Wi-Fi.
+    player's touch latency, known to ±3 ms; with ``calibrate="box"`` each tablet is measured
+    against its city's buzzer box before the first round (``calibrate_against_boxes``).
+    ``wifi_only`` puts every tablet on venue Wi-Fi.
     The same ``rng`` seed draws the same devices and links whatever the options.
     """
     links = {
@@ -202,7 +209,10 @@ def tablets_world(
         cheater, twin = teams[3], teams[4]
         twin.touch_ms = cheater.touch_ms
         cheater.claim_early_ms = 150.0 if cheat == "early" else 300.0
-    if calibrate:
+    if calibrate == "box":
+        for team in teams:
+            team.calibrate_by_box = True
+    elif calibrate:
         measured = random.Random(rng.random())  # its own stream: the world's stays the same
         for team in teams:
             error = measured.uniform(-3.0, 3.0)
@@ -213,6 +223,44 @@ def tablets_world(
 def reaction_ms(rng: random.Random) -> float:
     """A human's reaction to the opening (ex-Gaussian)."""
     return rng.gauss(220.0, 25.0) + rng.expovariate(1 / 60.0)
+
+
+def calibrate_against_boxes(rng: random.Random, teams: list[Team], now: float) -> None:
+    """The venue's calibration (docs/game-rules.md, "Tablet latency"): one finger presses the
+    tablet and the city's box together (±2 ms) twenty times; both presses are mapped as the
+    server maps them, and the median of tablet minus box, in whole ms (0–60), is the player's
+    touch latency. It measures what the tablet's press time lacks end to end: the touch latency
+    and the offset error of the tablet's link."""
+    agents = {city: _client(rng, city, WIRED) for city in CITIES}
+    for team in teams:
+        team.client.sync_until(rng, now)
+    for agent in agents.values():
+        agent.sync_until(rng, now)
+    for team in teams:
+        if not team.calibrate_by_box:
+            continue
+        agent, backbone = agents[team.city], BACKBONE_MS[team.city]
+        differences = []
+        for k in range(20):
+            pressed = now + 100.0 * k
+            event = pressed + rng.uniform(-2.0, 2.0) + team.touch_ms + rng.uniform(-1.5, 1.5)
+            tablet = presses.tablet_buzz(
+                team.client.estimator,
+                team_id=team.team_id,
+                player_id=None,
+                pressed_at_ms=team.client.reading(event),
+                arrived_us=round((event + team.client.link.up(rng, backbone)) * MS),
+            )
+            box = presses.box_press(
+                agent.estimator,
+                team_id=team.team_id,
+                pressed_at_ms=agent.reading(pressed),
+                box_bound_ms=0.05,
+                box="calibration",
+                arrived_us=round((pressed + 3.0 + agent.link.up(rng, backbone)) * MS),
+            )
+            differences.append((tablet.pressed_at - box.pressed_at) / MS)
+        team.calibrated_ms = max(0, min(60, round(statistics.median(differences))))
 
 
 # --- the engine side -----------------------------------------------------------------------------
@@ -392,13 +440,15 @@ def run_world(
     rng = random.Random(f"{key}:{seed}")
     teams = build(rng)
     clients = {id(t.client): t.client for t in teams}.values()
+    now = 5000.0  # a few pings before the first round
+    if any(t.calibrate_by_box for t in teams):
+        calibrate_against_boxes(random.Random(f"{key}:{seed}:calibration"), teams, now)
     bases = {
         w: [base_state(teams, w, seed=s) for s in range(8)] for w in windows
     }  # eight contest seeds, so that tie draws vary
     base_open = bases[windows[0]][0].question.opens_at  # type: ignore[union-attr]
     assert base_open is not None
     tallies = {w: Tally() for w in windows}
-    now = 5000.0  # a few pings before the first round
     for n in range(rounds):
         now += ROUND_GAP_MS
         for client in clients:
@@ -459,6 +509,12 @@ def main() -> None:
             "mixed tablets, touch latency calibrated (±3 ms)",
             "tablets",
             lambda r: tablets_world(r, calibrate=True),
+            None,
+        ),
+        (
+            "mixed tablets, each calibrated against its city's box",
+            "tablets",
+            lambda r: tablets_world(r, calibrate="box"),
             None,
         ),
         (
