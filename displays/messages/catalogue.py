@@ -373,6 +373,11 @@ class Messages(TypedDict):
     error_buzzer_question_open: str
     error_unknown_agent: str
     # venue-ready tablets (issue 16)
+    log_by_host: str
+    log_player_joined: str
+    log_false_start: str
+    log_answered: str
+    log_out_of_time: str
     verdict_closest: str
     verdict_not_closest: str
     result_closest: str

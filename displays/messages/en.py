@@ -393,6 +393,11 @@ MESSAGES: Messages = {
     ),
     "error_unknown_agent": "There is no such agent in this contest.",
     # venue-ready tablets (issue 16)
+    "log_by_host": "Host",
+    "log_player_joined": "joined {team}",
+    "log_false_start": "false start for {team}",
+    "log_answered": "answered for {team}",
+    "log_out_of_time": "out of time: counted as wrong",
     "verdict_closest": "Closest",
     "verdict_not_closest": "Not the closest",
     "result_closest": "Closest guess! +{points}",

@@ -403,6 +403,11 @@ MESSAGES: Messages = {
     ),
     "error_unknown_agent": "Šiame konkurse tokio agento nėra.",
     # venue-ready tablets (issue 16)
+    "log_by_host": "Vedėjas",
+    "log_player_joined": "prisijungė prie komandos {team}",
+    "log_false_start": "per ankstyva pradžia komandai {team}",
+    "log_answered": "atsakė už komandą {team}",
+    "log_out_of_time": "laikas baigėsi: laikoma neteisingu",
     "verdict_closest": "Arčiausiai",
     "verdict_not_closest": "Ne arčiausiai",
     "result_closest": "Arčiausias spėjimas! +{points}",

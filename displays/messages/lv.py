@@ -397,6 +397,11 @@ MESSAGES: Messages = {
     ),
     "error_unknown_agent": "Šajā konkursā tāda aģenta nav.",
     # venue-ready tablets (issue 16)
+    "log_by_host": "Vadītājs",
+    "log_player_joined": "pievienojās komandai {team}",
+    "log_false_start": "priekšlaicīgs starts komandai {team}",
+    "log_answered": "atbildēja komandas {team} vārdā",
+    "log_out_of_time": "laiks beidzās: skaitās nepareizi",
     "verdict_closest": "Tuvākais",
     "verdict_not_closest": "Ne tuvākais",
     "result_closest": "Tuvākais minējums! +{points}",

@@ -117,6 +117,12 @@ class FakeServer:
             return self._json(
                 route, 201, {"player_id": "p-new", "team_id": team_id, "player_token": token}
             )
+        if path == f"/api/contests/{self.contest_id}/events":  # the host's event log
+            if request.headers.get("authorization") != f"Bearer {self.host_secret}":
+                return self._json(route, 401, {"error": {"code": "unauthorized", "message": ""}})
+            after = int(dict(p.split("=", 1) for p in url.query.split("&") if "=" in p)["after"])
+            rows = [row for row in getattr(self.scene, "log", []) if row["seq"] > after]
+            return self._json(route, 200, {"events": rows})
         if path == f"/api/contests/{self.contest_id}/teams":
             if request.headers.get("authorization") != f"Bearer {self.host_secret}":
                 return self._json(route, 401, {"error": {"code": "unauthorized", "message": ""}})

@@ -78,6 +78,7 @@ class Scene:
         self.now = start_us
         self.state = ContestState()
         self.seq = 0
+        self.log: list[dict[str, Any]] = []  # the event log, as GET …/events gives it
         self.buzz_question = first_of(SingleChoice, with_media=True)
         self.all_play_questions: tuple[Question, ...] = (
             first_of(MultipleChoice),
@@ -119,7 +120,10 @@ class Scene:
         """Carry out one command at the scene's current time."""
         decision = decide(self.state, cls(at=self.now, **fields))
         self.state = decision.state
-        self.seq += len(decision.events)
+        for event in decision.events:
+            self.seq += 1
+            data = msgspec.to_builtins(event)
+            self.log.append({"seq": self.seq, "type": data["type"], "at": event.at, "event": data})
 
     def wait(self, us: int) -> Scene:
         self.now += us

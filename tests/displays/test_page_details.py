@@ -135,3 +135,42 @@ def test_the_favicon_is_an_svg_image() -> None:
     root = ElementTree.parse(STATIC_DIR / "favicon.svg").getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert root.get("viewBox") == "0 0 64 64"
+
+
+@pytest.mark.browser
+def test_the_host_activity_log_is_rebuilt_from_the_event_log(browser: Any) -> None:
+    from game.state import pending_timers
+
+    scene = Scene(int(time.time() * 1_000_000))
+    scene.start().buzzer_open().photo_finish()
+    q = scene.state.question
+    assert q is not None and q.answer_deadline is not None and q.answering_team is not None
+    winner = scene.state.teams[q.answering_team].name
+    timer = next(t for t in pending_timers(scene.state) if t.due == q.answer_deadline)
+    scene.now = timer.due
+    scene.run(c.TimerFired, key=timer.key, due=timer.due)  # the team ran out of time
+    server = FakeServer(scene)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    server.install(context)
+    page = context.new_page()
+    page.goto(f"{ORIGIN}/host/bsq-test?lang=lv#secret=hs_test_secret")
+    t = catalogue("lv")
+    lines = page.locator("[data-activity] li.from-log")
+    lines.first.wait_for()
+    texts = lines.all_inner_texts()
+    host = t["log_by_host"]
+    expected = [  # newest first, each with who did it
+        f"{winner} — {t['log_out_of_time']}",
+        f"{winner} — {t['buzzed_first'].format(team=winner)}",
+        f"{host} — {t['cmd_open_buzzers']}",
+        f"{host} — {t['cmd_show_question']} 1.1",
+        f"{host} — {t['cmd_start_round']} 1",
+        f"{host} — {t['cmd_start_contest']}",
+        f"Rūta P. — {t['log_player_joined'].format(team='Šiauliai')}",
+    ]
+    assert [text.split(" ", 1)[1] for text in texts[: len(expected)]] == expected
+    page.reload()
+    lines.first.wait_for()
+    assert lines.all_inner_texts() == texts, "a reload shows the same log"
+    screenshot(page, "host-activity-lv-1280")
+    context.close()

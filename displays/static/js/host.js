@@ -9,6 +9,7 @@
 import { ContestClient, getJson } from "./client.js";
 import "./host_players.js"; // the registered players panel (_host_players.html)
 import * as agentsPanel from "./host_agents.js"; // agents and the buzzer check (_host_agents.html)
+import { rebuildActivity } from "./host_activity.js"; // the activity log from the event log
 import { config, errorText, formatNumber, has, pick, t, tn } from "./i18n.js";
 import {
   $,
@@ -34,6 +35,7 @@ import {
 
 const SECRET_KEY = `quiz.host.${config.contest_id}`;
 const ACTIVITY_LIMIT = 40;
+let activityLoaded = false;
 
 let client = null;
 let view = null;
@@ -96,6 +98,12 @@ function connect() {
       view = message.view;
       draw(message.events || []);
       agentsPanel.view(view);
+      if (!activityLoaded) {
+        activityLoaded = true;
+        rebuildActivity($("[data-activity]"), view, message.seq, storedSecret(), ACTIVITY_LIMIT).catch(() => {
+          activityLoaded = false; // asked again with the next view
+        });
+      }
     },
     onMessage: (message) => agentsPanel.message(message),
     onStatus: statusReporter((status) => {
