@@ -7,12 +7,15 @@ Every wait is on a condition with a generous limit; nothing asserts on how long 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import random
 import re
 import subprocess
 import sys
 import time
+import tty
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -593,3 +596,109 @@ async def test_buzzer_check_lights_the_box_and_status_reaches_the_host(
         )
     assert contest.of_type("buzz_accepted") == []
     assert "does not take status" not in agent.log()
+
+
+# --- the other press sources: a simple line box and a Sony Buzz! set -----------------------------
+
+
+@pytest.fixture
+def line_box(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+    """A simple line box's port: a real pty whose terminal ``quiz agent`` opens under a stable
+    link; the test writes the box's lines to the other end (the master, returned)."""
+    master, slave = os.openpty()
+    tty.setraw(slave)  # no echo, no line editing
+    link = tmp_path / "line-box"
+    link.symlink_to(os.ttyname(slave))
+    yield link, master
+    for fd in (master, slave):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+async def test_a_line_box_presses_through_quiz_agent_and_the_first_line_wins(
+    server: QuizServer, line_box: tuple[Path, int], tmp_path: Path
+) -> None:
+    link, master = line_box
+    contest = make_contest(server)
+    token = contest.add_agent("Jelgava", ["jelgava", "liepaja"])
+    config = venue_toml(server.ws, contest.id, [], state_file=tmp_path / "lines-state.json")
+    config += (
+        f'[[box]]\nport = "{link}"\nadapter = "lines"\nname = "JELG-L"\npattern = "B{{ch}}"\n'
+        'latency_ms = 2\nchannels = { 1 = "jelgava", 2 = "liepaja" }\n'
+    )
+    agent = AgentProcess(tmp_path / "agents", config, token, "lines").start()
+    try:
+        await asyncio.to_thread(agent.wait_for_log, r"Buzzer box JELG-L connected")
+        await asyncio.to_thread(agent.wait_for_log, r"Connected to the contest server")
+        async with HostConsole(f"{server.ws}/ws/{contest.id}", contest.secret) as host:
+            await open_first_buzz(host)
+            os.write(master, b"noise\r\nB7\r\n")  # garbage, and a channel no team has
+            await asyncio.to_thread(agent.wait_for_log, r"channel 7 of box JELG-L, which no")
+            os.write(master, b"B2\r\n")  # Liepāja first
+            await asyncio.sleep(0.1)
+            os.write(master, b"B1\r\n")
+            awarded = await until(lambda: contest.of_type("buzz_awarded"), "the buzz decision")
+    finally:
+        agent.stop()
+    photo = awarded[0]["event"]["photo"]
+    assert photo["winner"] == "liepaja", photo
+    assert [p["team_id"] for p in photo["presses"]] == ["liepaja", "jelgava"]
+    assert {p["source"] for p in photo["presses"]} == {"box:JELG-L"}
+    assert [p["channel"] for p in photo["presses"]] == [2, 1]
+    # stamped on arrival at the agent (less half the configured latency), in the order written
+    assert photo["presses"][1]["pressed_at"] > photo["presses"][0]["pressed_at"]
+    assert "damaged lines skipped (garbage 1" in agent.log()
+    assert "Traceback" not in agent.log()
+
+
+async def test_a_buzz_set_presses_through_the_agent_and_lights_the_winner(
+    server: QuizServer, tmp_path: Path
+) -> None:
+    """Sony Buzz! needs a USB HID device, which CI does not have: the agent runs in this
+    process with a ``BuzzSource`` over the fake ``hid`` module of tests/buzzers/test_buzz.py —
+    everything from the HID reports on is the real code, against a real ``quiz serve``."""
+    from buzzers.agent import Agent
+    from buzzers.agent_config import load_config
+    from buzzers.buzz import BuzzSource
+    from tests.buzzers.test_buzz import FakeHid
+
+    contest = make_contest(server)
+    token = contest.add_agent("Šiauliai", ["siauliai", "jelgava"])
+    config_text = venue_toml(server.ws, contest.id, [], state_file=tmp_path / "buzz-state.json")
+    config_text += (
+        '[[box]]\nport = "auto"\nadapter = "buzz"\nname = "BUZZ-1"\n'
+        'channels = { 1 = "jelgava", 3 = "siauliai" }\n'
+    )
+    (tmp_path / "buzz.toml").write_text(config_text, encoding="utf-8")
+    config = load_config(tmp_path / "buzz.toml", environ={"QUIZ_AGENT_TOKEN": token})
+    hid = FakeHid()
+    hid.fail_opens = 0
+    source = BuzzSource(hid_module=hid, retry_s=0.05)
+    agent = Agent(config, [source])
+    running = asyncio.create_task(agent.run())
+    try:
+        await until(lambda: agent._ws is not None and agent._synced, "the agent synced")
+        async with HostConsole(f"{server.ws}/ws/{contest.id}", contest.secret) as host:
+            await open_first_buzz(host)
+            # lamps of both playing handsets blink (the set alternates on and off reports)
+            await until(
+                lambda: bytes([0, 0, 0xFF, 0, 0xFF, 0, 0, 0]) in hid.written, "the lamps blink"
+            )
+            hid.reports.put(bytes.fromhex("7f7f0004f0"))  # handset 3, red: Šiauliai
+            hid.reports.put(bytes.fromhex("7f7f0000f0"))
+            await asyncio.sleep(0.1)
+            hid.reports.put(bytes.fromhex("7f7f0100f0"))  # handset 1, red: Jelgava
+            hid.reports.put(bytes.fromhex("7f7f0000f0"))
+            awarded = await until(lambda: contest.of_type("buzz_awarded"), "the buzz decision")
+            photo = awarded[0]["event"]["photo"]
+            assert photo["winner"] == "siauliai", photo
+            assert [p["team_id"] for p in photo["presses"]] == ["siauliai", "jelgava"]
+            assert {p["source"] for p in photo["presses"]} == {"box:BUZZ-1"}
+            # the winner's lamp steady, the other dark
+            await until(
+                lambda: hid.written[-1:] == [bytes([0, 0, 0, 0, 0xFF, 0, 0, 0])],
+                "only Šiauliai's lamp on",
+            )
+    finally:
+        agent.stop()
+        await asyncio.wait_for(running, TIMEOUT)
