@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 STATUS_INTERVAL = 0.5  # seconds: at most two "agents" messages a second for real changes
 HEARTBEAT_INTERVAL = 5.0  # seconds: heartbeat times alone are refreshed this often
 RECENT_REFUSALS = 5  # refused presses kept per agent, newest last
+REMEMBERED_PRESSES = 10_000  # acknowledged presses kept per agent, so a resend counts once
 LIVE_BUZZER_PHASES = frozenset({"armed", "open", "collecting", "answering"})
 """Phases of a buzzer question in which a press counts (or a team is answering)."""
 
@@ -73,6 +74,7 @@ class AgentEntry:
     refused: dict[str, int] = field(default_factory=dict)
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_REFUSALS))
     revoked: bool = False
+    acked: dict[Hashable, None] = field(default_factory=dict)  # presses counted, oldest first
 
     def link_bound(self) -> float | None:
         """The best clock error bound (ms) among the agent's live, synced connections."""
@@ -163,9 +165,20 @@ class AgentBoard:
         entry.reported_at = at
         self.on_change(True)
 
-    def accepted(self, conn: Connection) -> None:
-        """A press of the agent was carried out by the contest."""
-        self._entry(conn).accepted += 1
+    def accepted(self, conn: Connection, press: Hashable | None = None) -> None:
+        """A press of the agent was acknowledged as carried out by the contest.
+
+        A resend of a press already carried out gets its first ack again (docs/protocol.md §3.4):
+        ``press`` (the frozen message: same id and content is the same press) acknowledged before
+        — among the agent's newest ``REMEMBERED_PRESSES`` — is not counted again."""
+        entry = self._entry(conn)
+        if press is not None:
+            if press in entry.acked:
+                return
+            entry.acked[press] = None
+            while len(entry.acked) > REMEMBERED_PRESSES:
+                del entry.acked[next(iter(entry.acked))]
+        entry.accepted += 1
         self.on_change(True)
 
     def refused(self, conn: Connection, code: str, team_id: str, at: float) -> None:

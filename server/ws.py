@@ -352,7 +352,7 @@ async def _handle(
         conn.offer(p.error(fields["code"], fields["message"], message.id).decode())
         return
     if isinstance(message, p.PressMessage):
-        hub.agents.accepted(conn)
+        hub.agents.accepted(conn, message)  # once: a resend gets its first ack again
     conn.offer(p.ack(message.id, seq).decode())
 
 
@@ -415,6 +415,7 @@ def _agent_press(message: p.PressMessage, conn: Connection, arrived_us: int) -> 
         pressed_at_ms=message.pressed_at,
         box_bound_ms=message.bound,
         box=message.box,
+        channel=message.channel,
         arrived_us=arrived_us,
     )
 

@@ -181,6 +181,35 @@ def test_refused_presses_are_counted_by_reason_and_accepted_ones_too(live):
     assert sum(row["refused"].values()) == 3
 
 
+def test_a_resent_press_that_gets_its_first_ack_again_counts_once(live):
+    """An agent resends a press whose ack it did not see (docs/protocol.md §3.4): the server
+    answers it with the first ack; the host's count of accepted presses must not grow."""
+    _, contest, connect = live
+    host = _host(connect, contest)
+    agent = _agent(connect, contest)
+    offset = _sync(agent)
+    for kind in ("start_contest", "start_round", "show_question", "open_buzzers"):
+        _command(host, kind)
+    receive_until(
+        agent,
+        lambda m: m["type"] == "view" and (m["view"]["question"] or {}).get("phase") == "open",
+    )
+    press = {
+        "type": "press",
+        "id": "k1-1",
+        "team_id": "liepaja",
+        "pressed_at": time.time() * 1000 + offset,
+    }
+    agent.send_json(press)
+    first = reply_to(agent)
+    assert first["type"] == "ack"
+    agent.send_json(press)  # the resend after a lost ack
+    assert reply_to(agent) == first
+    agent.send_json(STATUS)  # a change the host hears of at once, after both acks
+    row = _agents(host, lambda r: r["reported_at"] is not None)
+    assert row["presses"]["accepted"] == 1
+
+
 def test_only_the_newest_refusals_are_kept_in_full(live):
     _, contest, connect = live
     host = _host(connect, contest)
