@@ -531,6 +531,10 @@ class Agent:
                 view = message.get("view")
                 if isinstance(view, dict):
                     self.view = view
+                    question = view.get("question") or {}
+                    log.debug(
+                        "view %s: question phase %s", message.get("seq"), question.get("phase")
+                    )
                     self._apply_lamps()
             elif kind == "ack":
                 self._on_ack(message)

@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         level=getattr(logging, args.log_level.upper()),
         format="%(asctime)s %(levelname)s %(message)s",
     )
+    # the agent's own debug lines, not every WebSocket frame
+    logging.getLogger("websockets").setLevel(max(logging.INFO, logging.getLogger().level))
     from buzzers.agent import run_agent
 
     return run_agent(config, sources)
