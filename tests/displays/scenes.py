@@ -102,7 +102,7 @@ class Scene:
             round=Round(
                 id="r1",
                 title={"lv": "Ātrākā poga", "lt": "Greičiausias mygtukas", "en": "Fastest finger"},
-                rules=BuzzerRules(),
+                rules=BuzzerRules(tie_resolution_us=1000),  # photo_finish: 0.4 ms apart tie
                 questions=(self.buzz_question,),
             ),
         )

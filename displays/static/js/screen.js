@@ -8,6 +8,7 @@ import { fitToBox } from "./fit.js";
 import { config, lang } from "./i18n.js";
 import { drawLobby, drawPodium } from "./lobby.js";
 import * as buzzerCheck from "./screen_check.js"; // the host's buzzer check overlay
+import * as photoFinish from "./screen_photo.js"; // the animated photo finish of each buzz
 import {
   $,
   renderCountdown,
@@ -59,6 +60,7 @@ function draw(events) {
   drawPodium(view); // after the end: the first three places
   renderScoreboard(view);
   renderQuestion(view, { events });
+  photoFinish.draw(view, events);
   const betweenQuestions = !view.question || (view.contest && view.contest.status === "finished");
   $(".screen-layout").classList.toggle("scores-only", betweenQuestions);
   renderCountdown(view, client.serverNow());

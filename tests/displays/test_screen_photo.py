@@ -1,0 +1,74 @@
+"""The big screen's animated photo finish of the last buzz (issue 14), in Chromium against the
+fake server: lanes for every press, the earliest first, margins in ms, the outcome in the
+screen's language, and none of the host's anti-cheat details."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from displays.messages import catalogue
+
+from .browser import ORIGIN, FakeServer, chromium, screenshot
+from .scenes import Scene
+
+pytestmark = pytest.mark.browser
+WAIT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def expect() -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    playwright_expect.set_options(timeout=WAIT_MS)
+    return playwright_expect
+
+
+@pytest.mark.parametrize("lang", ["lv", "lt", "en"])
+def test_the_screen_races_the_photo_finish_of_the_last_buzz(browser: Any, lang: str) -> None:
+    scene = Scene(int(time.time() * 1_000_000)).start().buzzer_open()
+    server = FakeServer(scene)
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    server.install(context)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{ORIGIN}/screen/bsq-test?lang={lang}#token=st_test")
+    panel = page.locator("[data-screen-photo]")
+    expect()(page.locator("[data-options] li").first).to_be_visible()
+    expect()(panel).to_be_hidden()
+    scene.photo_finish()  # Šiauliai and Jelgava 0.4 ms apart (a tie), Liepāja clamped later
+    server.push(["buzz_accepted", "buzz_awarded"])
+    t = catalogue(lang)
+    expect()(panel).to_be_visible()
+    expect()(panel.locator(".screen-photo-title")).to_have_text(t["photo_finish"])
+    lanes = panel.locator(".screen-photo-lane")
+    expect()(lanes).to_have_count(3)
+    assert lanes.nth(0).get_attribute("data-team") == "siauliai"
+    assert lanes.nth(1).get_attribute("data-team") == "jelgava"
+    assert lanes.nth(2).get_attribute("data-team") == "liepaja"
+    expect()(lanes.nth(0).locator(".screen-photo-margin")).to_have_text("0 ms")
+    expect()(lanes.nth(1).locator(".screen-photo-margin")).to_contain_text("0")
+    expect()(lanes.nth(1).locator(".screen-photo-margin")).to_contain_text("4 ms")
+    outcome = panel.locator("[data-screen-photo-outcome]")
+    expect()(outcome).to_contain_text("Jelgava, Šiauliai")
+    winner = scene.state.question.answering_team
+    expect()(panel.locator(".screen-photo-lane.winner")).to_have_attribute("data-team", winner)
+    # the earliest lane runs fastest
+    races = [
+        lane.evaluate("e => getComputedStyle(e).getPropertyValue('--race')")
+        for lane in (lanes.nth(0), lanes.nth(2))
+    ]
+    assert float(races[0].strip().rstrip("s")) < float(races[1].strip().rstrip("s"))
+    page.wait_for_timeout(2900)  # the race is over, margins and outcome shown
+    screenshot(page, f"screen-photo-finish-{lang}")
+    html = panel.inner_html()
+    assert "clamped" not in html and "allowed" not in html
+    context.close()
