@@ -80,6 +80,15 @@ class UndoRecord(msgspec.Struct, frozen=True, kw_only=True):
     previous_verdict: str | None = None
 
 
+class BuzzDecision(msgspec.Struct, frozen=True, kw_only=True):
+    """One decided buzz of the contest, for the host's list of every photo finish."""
+
+    round_index: int
+    question_index: int
+    question_id: str
+    photo: PhotoFinish
+
+
 class QuestionState(msgspec.Struct, frozen=True, kw_only=True):
     """The question on screen and everything that happened to it so far."""
 
@@ -125,6 +134,7 @@ class ContestState(msgspec.Struct, frozen=True, kw_only=True):
     scores: dict[str, int] = {}
     paused_at: int | None = None
     version: int = 0
+    buzz_decisions: tuple[BuzzDecision, ...] = ()  # every photo finish of the contest, in order
 
     @property
     def current_round(self) -> Round | None:
@@ -359,6 +369,14 @@ def _buzz_accepted(state: ContestState, e: BuzzAccepted) -> ContestState:
 
 
 def _buzz_awarded(state: ContestState, e: BuzzAwarded) -> ContestState:
+    before = _question(state)
+    decision = BuzzDecision(
+        round_index=before.round_index,
+        question_index=before.question_index,
+        question_id=before.question.id,
+        photo=e.photo,
+    )
+    state = replace(state, buzz_decisions=(*state.buzz_decisions, decision))
     q = _moved(
         _question(state),
         "award",

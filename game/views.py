@@ -5,7 +5,8 @@ Theory of operation
 Each role gets its own projection, built from the state alone (no clock, no connection data):
 
 - ``host_view`` — everything, including the correct answer, every team's answer as it comes in,
-  the automatic verdicts and every photo finish.
+  the automatic verdicts and every photo finish (of the question, and ``buzz_decisions``: of the
+  whole contest).
 - ``team_view(team_id)`` — what a team's players see: the question without its answer, their own
   team's current answer live, who won the buzz, and the scoreboard.
 - ``display_view`` — a venue's big screen: the question, timers, who buzzed, which teams have
@@ -184,6 +185,8 @@ def host_view(state: ContestState, *, with_players: bool = True) -> View:
     }
     if with_players:
         view["players"] = [msgspec.to_builtins(p) for p in state.players.values()]
+    # every photo finish of the contest, for disputes (the host console's list)
+    view["buzz_decisions"] = [msgspec.to_builtins(d) for d in state.buzz_decisions]
     q = state.question
     if q is not None:
         shown = _public_question(state, q)

@@ -72,3 +72,27 @@ def test_the_screen_races_the_photo_finish_of_the_last_buzz(browser: Any, lang: 
     html = panel.inner_html()
     assert "clamped" not in html and "allowed" not in html
     context.close()
+
+
+def test_the_host_lists_every_photo_finish_of_the_contest(browser: Any) -> None:
+    scene = Scene(int(time.time() * 1_000_000)).start().buzzer_open().photo_finish()
+    server = FakeServer(scene)
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    server.install(context)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{ORIGIN}/host/bsq-test?lang=lt#secret=hs_test_secret")
+    history = page.locator("[data-pf-history]")
+    expect()(history).to_be_visible()
+    expect()(history.locator("[data-pf-history-count]")).to_have_text("(1)")
+    item = history.locator("details.pf-history-item")
+    expect()(item).to_have_count(1)
+    t = catalogue("lt")
+    summary = item.locator("summary")
+    expect()(summary).to_contain_text(t["round_n"].replace("{n}", "1"))
+    expect()(summary).to_contain_text("Jelgava, Šiauliai")
+    summary.click()
+    expect()(item.locator("[data-pf-rows] tr")).to_have_count(3)
+    expect()(item.locator(".clamped-mark")).to_have_count(1)
+    screenshot(page, "host-photo-finish-history-lt")
+    context.close()

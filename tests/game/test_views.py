@@ -147,3 +147,26 @@ def test_only_the_host_sees_the_anti_cheat_internals_of_a_photo_finish():
         ]
         text = _text(view)
         assert not [word for word in internals if word in text]
+
+
+def test_the_host_keeps_every_photo_finish_of_the_contest():
+    g = setup([buzzer_round(single(), single("q2"))])
+    g.run(c.StartRound)
+    for n in range(2):
+        g.at((10 + 10 * n) * S).run(c.ShowQuestion)
+        g.run(c.OpenBuzzers)
+        fire(g, "buzzers_open", g.state.question.opens_at)
+        team = ("jelgava", "liepaja")[n]
+        opens = g.state.question.opens_at
+        buzz(g, team, opens + 50_000, arrive=opens + 70_000)
+        fire(g, "buzz_window", g.state.question.window_closes_at)
+        g.run(c.Judge, team_id=team, correct=True)
+        g.run(c.Reveal)
+    decisions = host_view(g.state)["buzz_decisions"]
+    assert [(d["question_index"], d["question_id"], d["photo"]["winner"]) for d in decisions] == [
+        (0, "q-single", "jelgava"),
+        (1, "q2", "liepaja"),
+    ]
+    assert decisions[0]["photo"]["presses"][0]["allowed_path_us"] == 100_000
+    for view in (display_view(g.state), audience_view(g.state), team_view(g.state, "jelgava")):
+        assert "buzz_decisions" not in view

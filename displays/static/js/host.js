@@ -322,43 +322,79 @@ function drawPhotoFinishes(teams) {
   const panel = $("[data-photo-finish]");
   show(panel, finishes.length > 0);
   const box = $("[data-photo-finishes]");
-  box.replaceChildren(
-    ...finishes
-      .slice()
-      .reverse()
-      .map((finish) => {
-        const block = cloneTemplate(".tpl-photo-finish");
-        const origin = finish.window_opened_at;
-        const tied = finish.tied || [];
-        const outcome =
-          tied.length > 1
-            ? t("pf_tie", { teams: tied.map((id) => teamName(teams, id)).join(", "), draw: finish.draw, team: teamName(teams, finish.winner) })
-            : t("pf_winner", { team: teamName(teams, finish.winner) });
-        setText($("[data-pf-outcome]", block), outcome);
-        $("[data-pf-rows]", block).replaceChildren(
-          ...finish.presses.map((press, index) =>
-            h(
-              "tr",
-              { class: [press.team_id === finish.winner ? "winner" : "", tied.length > 1 && tied.includes(press.team_id) ? "tied" : ""].join(" ").trim() || null },
-              h("td", { class: "num", text: String(index + 1) }),
-              h("td", { text: teamName(teams, press.team_id) }),
-              h("td", { class: "num", text: ms(press.pressed_at - origin) }),
-              h(
-                "td",
-                { class: "num" },
-                ms(press.effective_at - origin),
-                press.clamped ? h("span", { class: "clamped-mark", text: ` ${t("pf_clamped")}` }) : null,
-              ),
-              h("td", { class: "num", text: ms(press.bound_us) }),
-              h("td", { class: "num", text: ms(press.arrived_at - origin) }),
-              h("td", { class: "num", text: ms(press.allowed_path_us) }),
-              h("td", { text: has(`source_${press.source}`) ? t(`source_${press.source}`) : press.source }),
-            ),
-          ),
+  box.replaceChildren(...finishes.slice().reverse().map((finish) => photoFinishBlock(finish, teams)));
+  drawBuzzHistory(teams);
+}
+
+/** The list of every photo finish of the contest, newest first, each opened on demand. */
+function drawBuzzHistory(teams) {
+  const decisions = view.buzz_decisions || [];
+  const panel = $("[data-pf-history]");
+  if (!panel) return;
+  show(panel, decisions.length > 0);
+  setText($("[data-pf-history-count]", panel), `(${formatNumber(decisions.length)})`);
+  const list = $("[data-pf-history-list]", panel);
+  if (list.dataset.count === String(decisions.length)) return; // only a new decision adds one
+  const open = new Set([...list.querySelectorAll("details[open]")].map((d) => d.dataset.key));
+  list.dataset.count = String(decisions.length);
+  list.replaceChildren(
+    ...decisions
+      .map((decision, index) => {
+        const key = String(index);
+        const round = t("round_n", { n: decision.round_index + 1 });
+        const item = h(
+          "details",
+          { class: "pf-history-item", data: { key } },
+          h("summary", { text: `${round} · #${decision.question_index + 1} — ${outcomeText(decision.photo, teams)}` }),
         );
-        return block;
-      }),
+        // the table is built when the item is opened: a long contest keeps a light page
+        item.addEventListener("toggle", () => {
+          if (!item.open || item.querySelector(".pf")) return;
+          const block = photoFinishBlock(decision.photo, teams);
+          $("[data-pf-outcome]", block).remove(); // the summary says it
+          item.append(block);
+        });
+        if (open.has(key)) item.open = true;
+        return item;
+      })
+      .reverse(),
   );
+}
+
+function outcomeText(finish, teams) {
+  const tied = finish.tied || [];
+  return tied.length > 1
+    ? t("pf_tie", { teams: tied.map((id) => teamName(teams, id)).join(", "), draw: finish.draw, team: teamName(teams, finish.winner) })
+    : t("pf_winner", { team: teamName(teams, finish.winner) });
+}
+
+function photoFinishBlock(finish, teams) {
+  const block = cloneTemplate(".tpl-photo-finish");
+  const origin = finish.window_opened_at;
+  const tied = finish.tied || [];
+  setText($("[data-pf-outcome]", block), outcomeText(finish, teams));
+  $("[data-pf-rows]", block).replaceChildren(
+    ...finish.presses.map((press, index) =>
+      h(
+        "tr",
+        { class: [press.team_id === finish.winner ? "winner" : "", tied.length > 1 && tied.includes(press.team_id) ? "tied" : ""].join(" ").trim() || null },
+        h("td", { class: "num", text: String(index + 1) }),
+        h("td", { text: teamName(teams, press.team_id) }),
+        h("td", { class: "num", text: ms(press.pressed_at - origin) }),
+        h(
+          "td",
+          { class: "num" },
+          ms(press.effective_at - origin),
+          press.clamped ? h("span", { class: "clamped-mark", text: ` ${t("pf_clamped")}` }) : null,
+        ),
+        h("td", { class: "num", text: ms(press.bound_us) }),
+        h("td", { class: "num", text: ms(press.arrived_at - origin) }),
+        h("td", { class: "num", text: ms(press.allowed_path_us) }),
+        h("td", { text: press.channel != null ? `${press.source} #${press.channel}` : press.source }),
+      ),
+    ),
+  );
+  return block;
 }
 
 function drawAdjustTeams() {
