@@ -373,6 +373,10 @@ class Messages(TypedDict):
     error_buzzer_question_open: str
     error_unknown_agent: str
     # venue-ready tablets (issue 16)
+    large_text: str
+    high_contrast: str
+    read_aloud: str
+    read_aloud_no_voice: str
     log_by_host: str
     log_player_joined: str
     log_false_start: str

@@ -393,6 +393,10 @@ MESSAGES: Messages = {
     ),
     "error_unknown_agent": "There is no such agent in this contest.",
     # venue-ready tablets (issue 16)
+    "large_text": "Larger text",
+    "high_contrast": "High contrast",
+    "read_aloud": "Read the question aloud",
+    "read_aloud_no_voice": "This device has no voice for this language",
     "log_by_host": "Host",
     "log_player_joined": "joined {team}",
     "log_false_start": "false start for {team}",

@@ -403,6 +403,10 @@ MESSAGES: Messages = {
     ),
     "error_unknown_agent": "Šiame konkurse tokio agento nėra.",
     # venue-ready tablets (issue 16)
+    "large_text": "Didesnis tekstas",
+    "high_contrast": "Didelis kontrastas",
+    "read_aloud": "Perskaityti klausimą garsiai",
+    "read_aloud_no_voice": "Šis įrenginys neturi balso šiai kalbai",
     "log_by_host": "Vedėjas",
     "log_player_joined": "prisijungė prie komandos {team}",
     "log_false_start": "per ankstyva pradžia komandai {team}",

@@ -397,6 +397,10 @@ MESSAGES: Messages = {
     ),
     "error_unknown_agent": "Šajā konkursā tāda aģenta nav.",
     # venue-ready tablets (issue 16)
+    "large_text": "Lielāks teksts",
+    "high_contrast": "Augsts kontrasts",
+    "read_aloud": "Nolasīt jautājumu skaļi",
+    "read_aloud_no_voice": "Šai ierīcei nav balss šajā valodā",
     "log_by_host": "Vadītājs",
     "log_player_joined": "pievienojās komandai {team}",
     "log_false_start": "priekšlaicīgs starts komandai {team}",

@@ -8,6 +8,7 @@
 // (performance.timeOrigin + event.timeStamp); the server maps it to its clock with the ping/pong
 // samples this client answers (client.js). Countdowns use the server's `clock` offset.
 
+import { setUpReadAloud, setUpViewOptions } from "./a11y.js";
 import { ContestClient, postJson } from "./client.js";
 import { fitUntil } from "./fit.js";
 import { config, errorText, parseNumber, pick, t } from "./i18n.js";
@@ -589,6 +590,11 @@ buzzButton.addEventListener("contextmenu", (event) => event.preventDefault());
 $("[data-join-form]").addEventListener("submit", join);
 $("[data-pass-form]").addEventListener("submit", claim);
 $("[data-leave]").addEventListener("click", leave);
+setUpViewOptions(); // larger text and high contrast, kept in this browser (a11y.js)
+setUpReadAloud($("[data-read-aloud]"), () => (view ? view.question : null));
+document.addEventListener("view-option", () => {
+  if (view) fitAnswer();
+});
 setInterval(tick, 100);
 
 const fragmentCode = codeFromFragment();
