@@ -90,13 +90,16 @@ def host_commands(base: str, contest_id: str, secret: str, *commands: dict[str, 
                     break
 
 
+@pytest.mark.parametrize("lang", ["lv", "lt", "en"])
 def test_a_contest_created_in_the_admin_area_is_played_and_its_results_exported(
-    server: QuizServer,
+    server: QuizServer, lang: str
 ) -> None:
     base = server.base
     with chromium() as browser:
-        admin = open_page(browser, f"{base}/admin?lang=en", viewport={"width": 1280, "height": 800})
-        screenshot(admin, "admin-sign-in")
+        admin = open_page(
+            browser, f"{base}/admin?lang={lang}", viewport={"width": 1280, "height": 800}
+        )
+        screenshot(admin, f"admin-sign-in-{lang}")
         admin.fill("[data-admin-token]", "wrong")
         admin.click("[data-signin-button]")
         expect()(admin.locator("[data-signin-error]")).to_be_visible()
@@ -113,17 +116,19 @@ def test_a_contest_created_in_the_admin_area_is_played_and_its_results_exported(
         first.locator("[data-r-difficulty]").select_option("1")
         first.locator("[data-r-preview]").click()
         expect()(first.locator("[data-r-questions] li").first).to_be_visible()
-        for lang in ("lv", "lt", "en"):
-            expect()(first.locator(f"[data-r-questions] li [lang='{lang}']").first).to_be_visible()
+        for shown in ("lv", "lt", "en"):  # the preview shows every language
+            expect()(first.locator(f"[data-r-questions] li [lang='{shown}']").first).to_be_visible()
         second.locator("[data-r-mode]").select_option("hand")
         expect()(second.locator("[data-pick]").first).to_be_visible()
         second.locator("[data-pick]").nth(0).check()
         second.locator("[data-pick]").nth(1).check()
-        expect()(second.locator("[data-r-chosen]")).to_have_text("Questions chosen: 2")
-        screenshot(admin, "admin-new-contest")
+        expect()(second.locator("[data-r-chosen]")).to_have_text(
+            AFTER[lang]["admin_questions_chosen"].format(n=2)
+        )
+        screenshot(admin, f"admin-new-contest-{lang}")
         admin.click("[data-create]")
         expect()(admin.locator("[data-links]")).to_be_visible()
-        screenshot(admin, "admin-links")
+        screenshot(admin, f"admin-links-{lang}")
         host_url = admin.locator("[data-link='host'] a").get_attribute("href")
         tablet_url = admin.locator("[data-link='tablet'] a").first.get_attribute("href")
         screen_url = admin.locator("[data-link='screen'] a").first.get_attribute("href")
@@ -183,7 +188,7 @@ def test_a_contest_created_in_the_admin_area_is_played_and_its_results_exported(
         expect()(admin.locator("[data-exports]")).to_be_visible()
         expect()(admin.locator("[data-chart] svg")).to_be_attached()
         expect()(admin.locator("[data-questions] tbody tr")).not_to_have_count(0)
-        screenshot(admin, "results-admin-en")
+        screenshot(admin, f"results-admin-{lang}")
         with admin.expect_download() as download:
             admin.click("[data-export='xlsx']")
         book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
