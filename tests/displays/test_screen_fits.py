@@ -48,6 +48,8 @@ document.addEventListener("screen:drawn", () => {
       problems.push(`stage overflows: ${stage.scrollWidth}x${stage.scrollHeight} in ` +
         `${stage.clientWidth}x${stage.clientHeight}`);
     }
+    const body = stage.querySelector(".question-body");
+    if (body.scrollHeight > body.clientHeight + 1) problems.push("options overflow their box");
     const outer = stage.getBoundingClientRect();
     for (const name of ["question-text", "options", "buzz", "countdown", "correct", "results",
                         "explanation", "answered", "media"]) {
@@ -58,6 +60,12 @@ document.addEventListener("screen:drawn", () => {
           r.left < outer.left - 1 || r.right > Math.min(outer.right, vw) + 1) {
         problems.push(`${name} outside the stage (bottom ${Math.round(r.bottom)})`);
       }
+    }
+    // nothing drawn over anything else: each visible part of the stage starts below the last
+    const parts = [...stage.children].filter((e) => e.offsetParent !== null && e.offsetHeight > 0);
+    for (let i = 1; i < parts.length; i += 1) {
+      const above = parts[i - 1].getBoundingClientRect(), below = parts[i].getBoundingClientRect();
+      if (below.top < above.bottom - 1) problems.push(`${parts[i].className} overlaps`);
     }
     const image = stage.querySelector("[data-media-img]");
     if (image && image.offsetParent !== null && image.getBoundingClientRect().height < vh * 0.15) {

@@ -7,20 +7,21 @@
 // layouts per call, one when the content fits as it is. Images in such a box take the room left
 // over (object-fit), so only the text decides.
 
-/** Whether nothing of `box` overflows it (one pixel of rounding allowed). */
-export function fits(box) {
-  return box.scrollHeight <= box.clientHeight + 1 && box.scrollWidth <= box.clientWidth + 1;
+/** Whether nothing of `box` overflows it (one pixel of rounding allowed); `heightOnly` ignores
+ * the width (a table that cuts its long names with an ellipsis). */
+export function fits(box, heightOnly = false) {
+  return box.scrollHeight <= box.clientHeight + 1 && (heightOnly || box.scrollWidth <= box.clientWidth + 1);
 }
 
 /**
  * Lower `box`'s --fit until its content fits; returns the factor used.
  * @param {HTMLElement} box
- * @param {{min?: number, steps?: number}} [options]
+ * @param {{min?: number, steps?: number, heightOnly?: boolean}} [options]
  */
-export function fitToBox(box, { min = 0.4, steps = 4 } = {}) {
+export function fitToBox(box, { min = 0.4, steps = 4, heightOnly = false } = {}) {
   if (!box || box.hidden || box.offsetParent === null) return 1;
   const overflow = () => box.scrollHeight / Math.max(1, box.clientHeight);
-  return fitUntil(box, "--fit", () => fits(box), { min, steps, overflow });
+  return fitUntil(box, "--fit", () => fits(box, heightOnly), { min, steps, overflow });
 }
 
 /**

@@ -84,7 +84,7 @@ function fitScreen() {
   ].join("|");
   if (shape !== scoreboardShape) {
     scoreboardShape = shape;
-    fitToBox(board);
+    fitToBox(board, { heightOnly: true });
   }
   // for tests and kiosk tooling: the view is on screen and fitted
   document.dispatchEvent(new CustomEvent("screen:drawn", { detail: { seq: client.lastSeq } }));
