@@ -3,7 +3,7 @@
 Theory of operation (docs/game-rules.md, "Buzz arbitration")
 -----------------------------------------------------------
 Every buzz decision is logged with all its inputs: each ``BuzzAccepted`` (and each
-``PressRefused``: a team's further press of a window) carries the press as the
+``PressRefused``: a press that did not take part, with its reason) carries the press as the
 server mapped it (the device's claim and the clock estimate in ``press.clock``, the bound, the
 arrival, the allowed path, the compensation, the source, box and channel), and each
 ``BuzzAwarded`` the photo finish. ``redecide`` folds the log with ``game.state.apply`` and, at

@@ -186,6 +186,14 @@ class Buzz(_Command, frozen=True, kw_only=True, tag="buzz"):
     clock: ClockInputs | None = None
 
 
+class RecordRefusedPress(_Command, frozen=True, kw_only=True, tag="record_refused_press"):
+    """The server logs a press the rules refused (``code``: the refusal's error code), for
+    disputes (docs/game-rules.md, "Buzz arbitration"); it changes nothing else."""
+
+    buzz: Buzz
+    code: str
+
+
 class SubmitAnswer(_Command, frozen=True, kw_only=True, tag="submit_answer"):
     """A player's answer for their team (replaces the team's earlier answer)."""
 
@@ -230,6 +238,7 @@ Command = (
     | StartTieBreak
     | EndContest
     | Buzz
+    | RecordRefusedPress
     | SubmitAnswer
     | TimerFired
 )

@@ -429,6 +429,40 @@ def _all_locked_out(state: ContestState, round_: Round, locked: Collection[str])
     return all(t in locked for t in _participants(state, round_))
 
 
+def _press(state: ContestState, cmd: c.Buzz) -> ev.Press:
+    """The press as the engine believes it: clamped, then compensated."""
+    effective, clamped = effective_press(cmd.pressed_at, cmd.at, cmd.allowed_path_us)
+    # Rule (docs/game-rules.md, "Tablet latency"): after the clamp, a tablet press moves earlier
+    # by its player's touch latency as the host set it — never by anything the device claims.
+    compensation = 0
+    player = state.players.get(cmd.player_id) if cmd.player_id is not None else None
+    if cmd.source == "tablet" and player is not None:
+        compensation = player.touch_latency_us
+    effective -= compensation
+    return ev.Press(
+        team_id=cmd.team_id,
+        player_id=cmd.player_id,
+        pressed_at=cmd.pressed_at,
+        effective_at=effective,
+        clamped=clamped,
+        bound_us=cmd.bound_us,
+        arrived_at=cmd.at,
+        allowed_path_us=cmd.allowed_path_us,
+        source=cmd.source,
+        compensation_us=compensation,
+        box=cmd.box,
+        channel=cmd.channel,
+        clock=cmd.clock,
+    )
+
+
+def _record_refused_press(state: ContestState, cmd: c.RecordRefusedPress) -> list[ev.Event]:
+    _running(state)
+    if state.question is None:
+        raise QuestionNotActive()
+    return [ev.PressRefused(at=cmd.at, press=_press(state, cmd.buzz), reason=cmd.code[:40])]
+
+
 def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
     _running(state)
     _not_paused(state)
@@ -438,13 +472,8 @@ def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
         raise TeamLockedOut()
     if q.phase not in ("shown", "armed", "open", "collecting"):
         raise BuzzersClosed()
-    effective, clamped = effective_press(cmd.pressed_at, cmd.at, cmd.allowed_path_us)
-    # Rule (docs/game-rules.md, "Tablet latency"): after the clamp, a tablet press moves earlier
-    # by its player's touch latency as the host set it — never by anything the device claims.
-    compensation = 0
-    if cmd.source == "tablet" and cmd.player_id is not None:
-        compensation = state.players[cmd.player_id].touch_latency_us
-    effective -= compensation
+    press = _press(state, cmd)
+    effective = press.effective_at
     question_id = q.question.id
     if q.opens_at is None or effective < q.opens_at:
         # Rule: a press before the opening is a false start — locked out, optional penalty.
@@ -462,21 +491,6 @@ def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
         if q.phase != "collecting" and _all_locked_out(state, round_, locked):
             out.append(ev.QuestionClosed(at=cmd.at, reason="all_locked_out"))
         return out
-    press = ev.Press(
-        team_id=cmd.team_id,
-        player_id=cmd.player_id,
-        pressed_at=cmd.pressed_at,
-        effective_at=effective,
-        clamped=clamped,
-        bound_us=cmd.bound_us,
-        arrived_at=cmd.at,
-        allowed_path_us=cmd.allowed_path_us,
-        source=cmd.source,
-        compensation_us=compensation,
-        box=cmd.box,
-        channel=cmd.channel,
-        clock=cmd.clock,
-    )
     if q.phase == "collecting":
         assert q.window_closes_at is not None
         if cmd.at > q.window_closes_at:
@@ -701,5 +715,6 @@ _HANDLERS: dict[type[Any], Callable[[ContestState, Any], list[ev.Event]]] = {
     c.EndContest: _end_contest,
     c.Buzz: _buzz,
     c.SubmitAnswer: _submit_answer,
+    c.RecordRefusedPress: _record_refused_press,
     c.TimerFired: _timer_fired,
 }

@@ -223,12 +223,14 @@ class BuzzAccepted(_Event, frozen=True, kw_only=True, tag="buzz_accepted"):
 class PressRefused(_Event, frozen=True, kw_only=True, tag="press_refused"):
     """A press that does not take part, logged for disputes; it changes nothing else.
 
-    ``reason``: ``duplicate`` — the team's earlier press of this window already counts.
+    ``reason``: ``duplicate`` — the team's earlier press of this window already counts — or the
+    error code the server refused the press with (``buzzers_closed``, ``team_locked_out`` …,
+    logged by ``RecordRefusedPress``).
     ``press``: the press as the engine saw it (claim, clamp, compensation, source, clock).
     """
 
     press: Press
-    reason: Literal["duplicate"]
+    reason: str
 
 
 class BuzzAwarded(_Event, frozen=True, kw_only=True, tag="buzz_awarded"):

@@ -40,7 +40,7 @@ from server.agents import buzzers_live
 from server.contests import ContestService, ServiceError
 from server.hub import PING, REVOKED, Connection
 from server.origins import request_origin_allowed
-from server.runner import CommandRef, CommitFailed, ContestBusy, describe
+from server.runner import CommandRef, CommitFailed, ContestBusy, ContestRunner, describe
 from server.wire import direct_frames
 
 log = logging.getLogger(__name__)
@@ -350,10 +350,20 @@ async def _handle(
         if isinstance(message, p.PressMessage):
             hub.agents.refused(conn, fields["code"], message.team_id, arrived_us / 1000)
         conn.offer(p.error(fields["code"], fields["message"], message.id).decode())
+        if isinstance(refused, RuleError) and isinstance(command, c.Buzz):
+            await _log_refused_press(runner, command, fields["code"])
         return
     if isinstance(message, p.PressMessage):
         hub.agents.accepted(conn, message)  # once: a resend gets its first ack again
     conn.offer(p.ack(message.id, seq).decode())
+
+
+async def _log_refused_press(runner: ContestRunner, buzz: c.Buzz, code: str) -> None:
+    """Log a press the rules refused, with its reason, for disputes (docs/game-rules.md, "Buzz
+    arbitration"). Best effort, after the sender has its error: a refusal to log it (no
+    question on screen, a full queue, the database) is not the sender's concern."""
+    with contextlib.suppress(RuleError, ContestBusy, CommitFailed):
+        await runner.submit(c.RecordRefusedPress(at=buzz.at, buzz=buzz, code=code), keep_time=True)
 
 
 def _ref(

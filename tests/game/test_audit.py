@@ -12,7 +12,7 @@ from game import commands as c
 from game import events as ev
 from game.audit import redecide
 from game.engine import decide
-from game.errors import EngineBug, RuleError
+from game.errors import ContestNotRunning, EngineBug, QuestionNotActive, RuleError
 from tests.game.factory import MS, S, buzz, buzzer_round, fire, setup, single
 from tests.game.test_properties import contest, random_command
 
@@ -140,3 +140,30 @@ def test_random_contests_re_decide_identically(data):
         g.log.extend(decision.events)
         g.state = decision.state
     assert redecide(g.log) == []
+
+
+def test_a_refused_press_is_logged_with_its_reason_and_changes_nothing_else():
+    g = _contested()
+    late = c.Buzz(
+        at=g.now + 5 * S,
+        team_id="liepaja",
+        player_id="liepaja-p1",
+        pressed_at=g.now + 5 * S - 20 * MS,
+        allowed_path_us=40 * MS,
+    )
+    before = g.state
+    [refused] = g.at(late.at).run(c.RecordRefusedPress, buzz=late, code="buzzers_closed")
+    assert isinstance(refused, ev.PressRefused) and refused.reason == "buzzers_closed"
+    assert refused.press.compensation_us == 25 * MS  # as the engine would have counted it
+    assert msgspec.structs.replace(g.state, version=before.version) == before
+    assert redecide(g.log) == []
+
+
+def test_a_refused_press_is_not_logged_outside_a_question():
+    g = setup([buzzer_round(single())])
+    press = c.Buzz(at=0, team_id="jelgava", pressed_at=0, allowed_path_us=0)
+    with pytest.raises(QuestionNotActive):
+        g.run(c.RecordRefusedPress, buzz=press, code="wrong_phase")
+    g.run(c.EndContest)
+    with pytest.raises(ContestNotRunning):
+        g.run(c.RecordRefusedPress, buzz=press, code="contest_not_running")

@@ -354,3 +354,26 @@ def test_the_host_sees_who_is_connected(client, stack):
     )
     assert census["view"]["connections"]["players"] == {"jelgava": ["jelgava one"]}
     assert census["view"]["connections"]["host"] == 1
+
+
+def test_a_refused_press_gets_its_error_and_is_logged_for_disputes(client, stack):
+    contest = setup_contest(client)
+    host = _host(stack, client, contest)
+    player = _player(stack, client, contest, "jelgava")
+    for kind in ("start_contest", "start_round", "show_question", "open_buzzers"):
+        _command(host, kind)
+    time.sleep(0.05)
+    player.send_json({"type": "buzz", "id": "b1", "pressed_at": time.time() * 1000})
+    assert reply_to(player)["type"] == "ack"
+    receive_until(player, lambda m: m["type"] == "view" and "buzz_awarded" in m["events"])
+    player.send_json({"type": "buzz", "id": "b2", "pressed_at": time.time() * 1000})
+    assert reply_to(player)["code"] == "buzzers_closed"  # the team is answering
+    receive_until(host, lambda m: m["type"] == "view" and "press_refused" in m["events"])
+    events = client.get(
+        f"/api/contests/{contest['id']}/events?after=0", headers=contest["auth"]
+    ).json()["events"]
+    [refused] = [e["event"] for e in events if e["event"]["type"] == "press_refused"]
+    assert refused["reason"] == "buzzers_closed" and refused["press"]["team_id"] == "jelgava"
+    assert refused["press"]["source"] == "tablet"
+    scores = [e for e in events if e["event"]["type"] == "score_changed"]
+    assert scores == []  # logged only
