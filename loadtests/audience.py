@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 import statistics
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
@@ -46,6 +47,7 @@ class WatchPlan:
     url: str
     hello: str
     clients: int
+    cafile: str | None = None  # a wss:// URL's certificate (nginx's self-signed one)
 
 
 def view_seq(frame: bytes) -> int | None:
@@ -122,9 +124,10 @@ async def _watch(plan: WatchPlan, reports: Queue[Any], stop: Event) -> None:
     parent = os.getppid()
     tally = Tally(plan.worker, reports)
     gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
+    tls = ssl.create_default_context(cafile=plan.cafile) if plan.cafile else None
     opened = await asyncio.gather(
         *(
-            open_client(lambda: Watcher(plan.url, plan.hello, tally), plan.url, gate)
+            open_client(lambda: Watcher(plan.url, plan.hello, tally), plan.url, gate, tls=tls)
             for _ in range(plan.clients)
         )
     )

@@ -24,7 +24,10 @@ import argparse
 import asyncio
 import os
 import statistics
+import tempfile
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import msgspec
@@ -40,6 +43,7 @@ from loadtests.harness import (
     raise_fd_limit,
     summary_ms,
 )
+from loadtests.nginx import Nginx, self_signed
 from server.demo_questions import STORK
 
 
@@ -125,19 +129,36 @@ def bench_failover(args: argparse.Namespace) -> list[float]:
 # --- fan-out --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Spread:
+    """Where the audience connects: ``(url, clients)`` per crowd, and which two crowds' first
+    receipts give the Redis hop (the owner's and a follower's), if any."""
+
+    crowds: list[tuple[str, int]]
+    hop: tuple[int, int] | None = None
+    cafile: str | None = None  # nginx's certificate, for wss:// crowds
+
+
 async def _fanout(
-    urls: list[str], host_url: str, secret: str, team: str, clients: int, args: argparse.Namespace
+    spread: Spread, host_url: str, secret: str, team: str, args: argparse.Namespace
 ) -> dict[str, list[float]]:
-    """Time ``args.changes`` changes to crowds on ``urls`` (the first is the owner's)."""
-    shares = [clients // len(urls) + (i < clients % len(urls)) for i in range(len(urls))]
+    """Time ``args.changes`` changes to the crowds of ``spread``."""
     crowds = [
-        Crowd(url, {"type": "hello", "role": "audience"}, share, args.processes)
-        for url, share in zip(urls, shares, strict=True)
+        Crowd(
+            url,
+            {"type": "hello", "role": "audience"},
+            clients,
+            args.processes if clients > 1 else 1,
+            spread.cafile if url.startswith("wss://") else None,
+        )
+        for url, clients in spread.crowds
     ]
     figures: dict[str, list[float]] = {"to_last": [], "hop": []}
     try:
         for crowd in crowds:
-            await crowd.start(timeout=600)
+            connected, failed = await crowd.start(timeout=600)
+            if failed:
+                raise RuntimeError(f"{failed} audience connections failed ({connected} opened)")
         change = {"type": "adjust_score", "team_id": team, "delta": 1, "reason": "fan-out"}
         async with HostConsole(host_url, secret) as host:
             for step in ("start_contest", "start_round", "show_question"):
@@ -154,9 +175,10 @@ async def _fanout(
                 ):
                     continue
                 figures["to_last"].append(max(x[2] for r in reports for x in r) - sent)
-                if len(reports) > 1:
-                    owner_first = min(x[0] for x in reports[0])
-                    follower_first = min(x[0] for x in reports[1])
+                if spread.hop is not None:
+                    owner, follower = spread.hop
+                    owner_first = min(x[0] for x in reports[owner])
+                    follower_first = min(x[0] for x in reports[follower])
                     figures["hop"].append(follower_first - owner_first)
     finally:
         for crowd in crowds:
@@ -164,22 +186,48 @@ async def _fanout(
     return figures
 
 
-def bench_fanout(clients: int, processes: int, args: argparse.Namespace) -> dict[str, list[float]]:
+def bench_fanout(
+    clients: int, processes: int, args: argparse.Namespace, *, proxied: bool = False
+) -> dict[str, list[float]]:
+    """N audience clients on ``processes`` processes, connected directly (split evenly) or
+    through nginx (``proxied``: round robin, plus one direct probe client on each process for
+    the Redis hop). The host console is always directly on the owner."""
     database, broker = _services()
     env = {"QUIZ_DATABASE_URL": database}
     if processes > 1:
         env["QUIZ_REDIS_URL"] = broker
     servers = [QuizServer(env).start() for _ in range(processes)]
+    proxy: Nginx | None = None
+    folder = tempfile.TemporaryDirectory(prefix="quiz-nginx-")
     try:
         contest, team = _setup(servers[0], "Cluster fan-out benchmark")
         if processes > 1:
             owner_pid = _owner_pid(broker, contest.id)
             servers.sort(key=lambda s: s.pid != owner_pid)  # the owner first
         urls = [f"{s.ws}/ws/{contest.id}" for s in servers]
-        return asyncio.run(_fanout(urls, urls[0], contest.secret, team, clients, args))
+        if proxied:
+            cert, key = self_signed(Path(folder.name))
+            # each client is two connections in nginx (client and upstream)
+            proxy = Nginx(
+                Path(folder.name) / "nginx", cert, key, worker_connections=clients * 2 + 512
+            )
+            base = proxy.start([s.port for s in servers])
+            crowds = [(f"{base.replace('https://', 'wss://')}/ws/{contest.id}", clients)]
+            hop = None
+            if processes > 1:
+                crowds += [(urls[0], 1), (urls[1], 1)]
+                hop = (1, 2)
+            spread = Spread(crowds, hop, str(cert))
+        else:
+            shares = [clients // processes + (i < clients % processes) for i in range(processes)]
+            spread = Spread(list(zip(urls, shares, strict=True)), (0, 1) if processes > 1 else None)
+        return asyncio.run(_fanout(spread, urls[0], contest.secret, team, args))
     finally:
+        if proxy is not None:
+            proxy.stop()
         for server in servers:
             server.stop()
+        folder.cleanup()
 
 
 def _p(values: list[float]) -> str:
@@ -200,7 +248,14 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="client processes per crowd")
     parser.add_argument("--pause", type=float, default=0.05)
     parser.add_argument("--skip", choices=("failover", "fanout"), action="append", default=[])
+    parser.add_argument(
+        "--via",
+        choices=("direct", "nginx"),
+        action="append",
+        help="how the audience connects (both unless given)",
+    )
     args = parser.parse_args()
+    args.via = args.via or ["direct", "nginx"]
     print(f"cluster benchmark — {machine()}; open files limit {raise_fd_limit()}")
     if "failover" not in args.skip and args.kills:
         print(
@@ -214,12 +269,20 @@ def main() -> None:
         )
     if "fanout" not in args.skip:
         n = args.clients
-        for clients, processes in ((n, 1), (n, 2), (2 * n, 2)):
-            figures = bench_fanout(clients, processes, args)
-            print(f"\nfan-out: {clients} audience clients on {processes} process(es)")
-            print(f"  to last : {summary_ms(figures['to_last'])}")
-            if processes > 1:
-                print(f"  Redis hop (follower's first minus owner's first): {_p(figures['hop'])}")
+        ways = [
+            proxied for proxied in (False, True) if ("nginx" if proxied else "direct") in args.via
+        ]
+        for proxied in ways:
+            for clients, processes in ((n, 1), (n, 2), (2 * n, 1), (2 * n, 2)):
+                figures = bench_fanout(clients, processes, args, proxied=proxied)
+                way = "through nginx" if proxied else "directly"
+                print(f"\nfan-out: {clients} audience clients on {processes} process(es), {way}")
+                print(f"  to last : {summary_ms(figures['to_last'])}", flush=True)
+                if processes > 1:
+                    print(
+                        f"  Redis hop (follower's first minus owner's first): {_p(figures['hop'])}",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

@@ -114,7 +114,14 @@ class Run:
 class Crowd:
     """The audience client processes and their reports."""
 
-    def __init__(self, url: str, hello: dict[str, Any], clients: int, processes: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        hello: dict[str, Any],
+        clients: int,
+        processes: int,
+        cafile: str | None = None,
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         self.reports: multiprocessing.Queue[Any] = context.Queue()
         self.stop = context.Event()
@@ -123,7 +130,7 @@ class Crowd:
         self.processes: list[SpawnProcess] = [
             context.Process(
                 target=watch,
-                args=(WatchPlan(i, url, text, share), self.reports, self.stop),
+                args=(WatchPlan(i, url, text, share, cafile), self.reports, self.stop),
                 daemon=True,
                 name=f"audience-{i}",
             )

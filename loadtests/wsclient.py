@@ -18,6 +18,7 @@ Subclasses implement ``on_open`` (the handshake is done: send the ``hello``) and
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -107,15 +108,21 @@ class LeanClient(asyncio.Protocol):
 
 
 async def open_client(
-    make: Callable[[], Client], url: str, gate: asyncio.Semaphore, timeout: float = 120.0
+    make: Callable[[], Client],
+    url: str,
+    gate: asyncio.Semaphore,
+    timeout: float = 120.0,
+    tls: ssl.SSLContext | None = None,
 ) -> Client | None:
-    """Connect one client (at most ``gate``'s worth of handshakes at a time); None on failure."""
+    """Connect one client (at most ``gate``'s worth of handshakes at a time); None on failure.
+    A ``wss://`` URL is opened with ``tls`` (the system's trust store when None)."""
     uri = parse_uri(url)
     loop = asyncio.get_running_loop()
+    secure = (tls or ssl.create_default_context()) if uri.secure else None
     async with gate:
         try:
             _, client = await asyncio.wait_for(
-                loop.create_connection(make, uri.host, uri.port), timeout
+                loop.create_connection(make, uri.host, uri.port, ssl=secure), timeout
             )
         except (OSError, TimeoutError):
             return None

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shutil
 import ssl
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from loadtests.harness import QuizServer, free_port
+from loadtests.harness import QuizServer
+from loadtests.nginx import Nginx, nginx_binary, self_signed
 from server.store import Store
 from tests.server.conftest import setup_contest
 from tests.server.test_cluster import (
@@ -33,18 +32,9 @@ from tests.server.test_cluster import (
     redis_url,  # noqa: F401 - a fixture
 )
 
-DOCS = Path(__file__).parents[2] / "docs" / "deployment.md"
-
-
-def _nginx_block() -> str:
-    """The nginx configuration documented in docs/deployment.md."""
-    found = re.search(r"```nginx\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
-    assert found, "docs/deployment.md has no nginx block"
-    return found[1]
-
 
 def _nginx_binary() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
+    found = nginx_binary()
     if found:
         return found
     if os.environ.get("CI") == "true":
@@ -55,71 +45,24 @@ def _nginx_binary() -> str:
 @pytest.fixture
 def certificate(tmp_path: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1."""
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
-            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
-            *("-addext", "subjectAltName=IP:127.0.0.1"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+    return self_signed(tmp_path)
 
 
 @pytest.fixture
 def nginx(tmp_path: Path, certificate: tuple[Path, Path]) -> Iterator[Any]:
-    """``start(servers)``: nginx on 127.0.0.1 in front of ``servers``; returns its https base."""
+    """``start(servers)``: nginx on 127.0.0.1 in front of ``servers`` with docs/deployment.md's
+    configuration (``loadtests.nginx``); returns its https base."""
     binary = _nginx_binary()
-    started: list[subprocess.Popen[bytes]] = []
+    started: list[Nginx] = []
 
     def start(servers: list[QuizServer]) -> str:
-        port = free_port()
-        cert, key = certificate
-        block = _nginx_block()
-        upstreams = "".join(
-            f"    server 127.0.0.1:{s.port} max_fails=1 fail_timeout=2s;\n" for s in servers
-        )
-        block = re.sub(
-            r"(upstream quiz \{\n)(.*?)(\})", rf"\g<1>{upstreams}\g<3>", block, flags=re.S
-        )
-        block = block.replace("listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;")
-        block = re.sub(r"ssl_certificate .*;", f"ssl_certificate {cert};", block)
-        block = re.sub(r"ssl_certificate_key .*;", f"ssl_certificate_key {key};", block)
-        prefix = tmp_path / "nginx"
-        prefix.mkdir(exist_ok=True)
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        config = prefix / "nginx.conf"
-        config.write_text(
-            f"{user}worker_processes 1;\ndaemon off;\npid {prefix}/nginx.pid;\n"
-            f"error_log {prefix}/error.log warn;\nevents {{ worker_connections 1024; }}\n"
-            f"http {{\n access_log off;\n client_body_temp_path {prefix}/body;\n"
-            f" proxy_temp_path {prefix}/proxy;\n fastcgi_temp_path {prefix}/fcgi;\n"
-            f" uwsgi_temp_path {prefix}/uwsgi;\n scgi_temp_path {prefix}/scgi;\n{block}\n}}\n"
-        )
-        proc = subprocess.Popen(
-            [binary, "-p", str(prefix), "-c", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        started.append(proc)
-        base = f"https://127.0.0.1:{port}"
-        trust = ssl.create_default_context(cafile=str(cert))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else "nginx"
-            try:
-                if httpx.get(f"{base}/healthz", verify=trust, timeout=1).status_code == 200:
-                    return base
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError("nginx did not start")
+        proxy = Nginx(tmp_path / f"nginx{len(started)}", *certificate)
+        started.append(proxy)
+        return proxy.start([s.port for s in servers], binary)
 
     yield start
-    for proc in started:
-        proc.terminate()
-        proc.wait(10)
+    for proxy in started:
+        proxy.stop()
 
 
 @pytest.mark.parametrize("processes", [2, 3])
