@@ -23,10 +23,16 @@ has the acknowledged seq (read-your-writes), then acknowledges. A command that w
 while the owner dies is carried out by the next owner, if its sender still waits for it.
 
 Fan-out: after each commit the owner publishes the batch's events (already JSON, as stored) on
-``quiz:events:<contest>``; every follower folds them into its state (``ContestRunner.follow``)
-and its hub projects and encodes each stream's view once for its own connections. Views are pure
-functions of the state, so every process sends the same view for the same seq, and resume
-(``last_seq``) works on any process. A follower that sees a gap, or reconnects to Redis, reads the
+``quiz:events:<contest>``; every follower folds them into its state (``ContestRunner.follow``),
+which keeps authentication, the HTTP API, resume and failover current. The views of the streams
+with crowds — audience and display (``hub.SHARED``) — are projected and encoded once, by the
+owner's hub, and published as they are on ``quiz:views:<contest>`` (``<stream> <seq>\n`` and
+the text); every follower's hub writes those bytes to its own connections without projecting or
+encoding them (``ContestHub.forward_view``), and projects them itself only when the owner's view
+does not come (``hub.VIEW_GRACE``, Redis down). The host's and the teams' streams (a few
+connections each) are projected by every process from its state; views are pure functions of the
+state, so every process sends the same view for the same seq, and resume (``last_seq``) works on
+any process. A follower that sees a gap, or reconnects to Redis, reads the
 missing events from the log; it also reads the log's tail at every renewal, so no lost Redis
 message leaves it behind for long.
 
@@ -294,6 +300,7 @@ class Cluster:
         nobody holds it)."""
         runner.forward = self._forwarder(runner)
         runner.hub.relay = self._relay(runner.contest_id)
+        runner.hub.imported = True  # audience and display views come from the owner
         self._spawn(self._tick(runner), f"lease:{runner.contest_id}")
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
@@ -389,6 +396,8 @@ class Cluster:
         runner._refs_read = False  # read the previous owners' acks from the log first
         runner.on_fenced = lambda: self._fenced(runner)
         runner.on_events = self._committed
+        runner.hub.imported = False
+        runner.hub.export = self._exporter(contest_id)
         runner.start()
         self.consumers[contest_id] = asyncio.get_running_loop().create_task(
             self._consume(runner), name=f"commands:{contest_id}"
@@ -408,6 +417,8 @@ class Cluster:
             consumer.cancel()
         runner.on_fenced = None
         runner.on_events = None
+        runner.hub.export = None
+        runner.hub.imported = True
         await runner.step_down(self._forwarder(runner))
         log.warning("contest %s: another process owns it now; following", contest_id)
 
@@ -467,6 +478,15 @@ class Cluster:
         )
         self.outbox.put_nowait((f"quiz:events:{contest_id}", msgspec.json.encode(message)))
 
+    def _exporter(self, contest_id: str) -> Callable[[str, int, str], None]:
+        """The owner's hub hands it each audience and display view: publish its bytes."""
+        channel = f"quiz:views:{contest_id}"
+
+        def export(stream: str, seq: int, text: str) -> None:
+            self.outbox.put_nowait((channel, f"{stream} {seq}\n{text}".encode()))
+
+        return export
+
     async def _publisher(self) -> None:
         while True:
             channel, payload = await self.outbox.get()
@@ -481,7 +501,7 @@ class Cluster:
             pubsub = self.listening.pubsub()
             try:
                 await pubsub.subscribe(f"quiz:reply:{self.node}")
-                await pubsub.psubscribe("quiz:events:*", "quiz:control:*")
+                await pubsub.psubscribe("quiz:events:*", "quiz:views:*", "quiz:control:*")
                 for runner in list(self.service.runners.values()):
                     await self._catch_up(runner)  # what we missed while unsubscribed
                 while True:
@@ -507,6 +527,15 @@ class Cluster:
             waiting = self.pending.get(reply.corr)
             if waiting is not None and not waiting.done():
                 waiting.set_result(reply)
+            return
+        if channel.startswith("quiz:views:"):
+            contest_id = channel.removeprefix("quiz:views:")
+            hub = self.service.hubs.get(contest_id)
+            if hub is None or contest_id in self.tokens:
+                return
+            head, _, text = message["data"].decode().partition("\n")
+            stream, _, seq = head.partition(" ")
+            hub.forward_view(stream, int(seq), text)
             return
         if channel.startswith("quiz:control:"):
             control = msgspec.json.decode(message["data"], type=Control)

@@ -26,6 +26,14 @@ socket buffer is full) or a message is delayed (a delayed audience) does the con
 *backlog*, bounded by ``QUIZ_SEND_QUEUE``, and a writer task that drains it in order and ends
 when it is empty. A connection whose backlog overflows is closed with 4008 and resynchronises
 when it reconnects.
+
+Several processes (``server.cluster``): the contest's owner also hands the views of the
+``SHARED`` streams (audience and display, the ones with crowds) to ``export``, whether or not it
+has listeners of its own, and the cluster publishes those bytes over Redis. The other processes'
+hubs are ``imported``: they do not project or encode those streams at all but write the owner's
+text to their connections (``forward_view``), keeping it in the stream's history for resuming
+clients. Should no view for a newer state come from the owner within ``VIEW_GRACE`` (Redis
+down), a follower projects that stream itself, so its screens never stall.
 """
 
 from __future__ import annotations
@@ -59,6 +67,8 @@ REVOKED = error("agent_revoked", "the host revoked this agent's token").decode()
 CHECK_STREAMS = ("host", "display")  # buzzer-check messages: the host, big screens and agents
 TIMELINE_STEP = 0.25  # seconds between two states a delayed audience can start from
 TIMELINE_KEEP = 60.0  # seconds of states kept at least, for audiences asking for a longer delay
+SHARED = ("audience", "display")  # streams whose views the owner publishes to other processes
+VIEW_GRACE = 1.0  # seconds a follower waits for the owner's view before projecting it itself
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 """An ASGI ``send`` callable of one WebSocket."""
@@ -122,6 +132,7 @@ class Connection:
     backlog: deque[tuple[float, str]] | None = None
     writer: asyncio.Task[None] | None = None
     direct: DirectFrames | None = None  # writes shared frame bytes without ASGI (server.wire)
+    snapshot_seq: int = -1  # the seq of the snapshot it was sent when it attached
 
     def __post_init__(self) -> None:
         if self.syncs_clock:  # only players and agents are pinged: nobody else needs these
@@ -265,6 +276,7 @@ class Stream:
     published_seq: int = -1
     roster: Any = None  # the players mapping whose list the stream's clients have last been sent
     cost: float = 0.0  # seconds its last view took to project, encode and write
+    newest_snapshot: int = -1  # the newest snapshot seq sent to a connection that attached
 
 
 def project(stream: str, state: ContestState, *, roster: bool = True) -> dict[str, Any]:
@@ -314,6 +326,11 @@ class ContestHub:
         self.relay: Callable[[dict[str, Any]], None] | None = None
         """Several processes (``server.cluster``): buzzer-check changes and presses are also
         sent to the contest's hubs in the other processes, whose screens and agents light too."""
+        self.export: Callable[[str, int, str], None] | None = None
+        """The owner of a contest served by several processes: each ``SHARED`` stream's view
+        (stream, seq, text), for the other processes (see the module's docstring)."""
+        self.imported = False
+        """A follower: the ``SHARED`` streams' views come from the owner (``forward_view``)."""
 
     def _message(
         self, stream: str, *, snapshot: bool, events: list[str], roster: bool = True
@@ -340,10 +357,22 @@ class ContestHub:
             self.set_check(False)  # a forgotten check must never swallow a real press
         now = self._now()
         interval = self.interval()
+        if self.export is not None:  # other processes' crowds need these views too
+            for key in SHARED:
+                self.streams.setdefault(key, Stream())
         for key, stream in self.streams.items():
-            if not stream.connections:
+            if not stream.connections and not self._exported(key):
                 continue
             stream.events.extend(events)
+            if self.imported and key in SHARED:
+                # the owner's view is on its way; project it here only if it does not come
+                if stream.published_seq >= seq:
+                    stream.events.clear()  # its view came first
+                elif stream.due is None:
+                    stream.due = asyncio.get_running_loop().call_later(
+                        VIEW_GRACE, self._flush, key, stream
+                    )
+                continue
             quiet = now - stream.changed_at >= self.min_interval
             stream.changed_at = now
             if stream.due is not None:
@@ -399,7 +428,7 @@ class ContestHub:
             stream.due.cancel()
             stream.due = None
         events, stream.events = stream.events, []
-        if not stream.connections:
+        if not stream.connections and not self._exported(key):
             return
         started = time.perf_counter()
         events = list(dict.fromkeys(events))
@@ -407,7 +436,37 @@ class ContestHub:
         stream.published_at = now = self._now()
         stream.published_seq = self.seq
         stream.history.append((self.seq, text, now))
+        if self.export is not None and key in SHARED:
+            self.export(key, self.seq, text)
         self._offer(stream, text)
+        stream.cost = time.perf_counter() - started
+
+    def _exported(self, key: str) -> bool:
+        return self.export is not None and key in SHARED
+
+    def forward_view(self, key: str, seq: int, text: str) -> None:
+        """A follower: the owner's view ``text`` of a ``SHARED`` stream at ``seq``; written as it
+        is to this process's connections (nothing is projected or encoded here)."""
+        stream = self.streams.get(key)
+        if stream is None or not self.imported or seq <= stream.published_seq:
+            return  # nobody listens here, or a view as new was sent already
+        if seq >= self.seq:  # the owner's view covers every state this hub has
+            if stream.due is not None:
+                stream.due.cancel()
+                stream.due = None
+            stream.events = []
+        started = time.perf_counter()
+        stream.published_at = now = self._now()
+        stream.published_seq = seq
+        stream.history.append((seq, text, now))
+        if seq > stream.newest_snapshot:
+            self._offer(stream, text)
+        else:  # some just attached with a snapshot this new: not twice
+            message = {"type": "websocket.send", "text": text}
+            frame = text_frame(text)
+            for conn in list(stream.connections):
+                if conn.snapshot_seq < seq:
+                    conn.offer(text, now + conn.delay if conn.delay else 0.0, message, frame)
         stream.cost = time.perf_counter() - started
 
     def _roster_due(self, stream: Stream) -> bool:
@@ -449,6 +508,8 @@ class ContestHub:
                     conn.offer(text)
         else:
             conn.offer(self._message(conn.stream, snapshot=True, events=[]))
+            conn.snapshot_seq = self.seq
+            stream.newest_snapshot = max(stream.newest_snapshot, self.seq)
         if self.check.on and conn.stream in CHECK_STREAMS:
             conn.offer(self._check_text())
         if conn.role == "host" and self.agents.entries:

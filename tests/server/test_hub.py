@@ -427,3 +427,66 @@ def test_a_client_resuming_from_a_seq_the_server_never_reached_gets_a_snapshot(r
         assert quiet.written == []  # nothing new: nothing until the next change
 
     asyncio.run(scenario())
+
+
+def test_the_owner_exports_audience_and_display_views_even_without_listeners_of_its_own():
+    async def scenario():
+        hub = ContestHub("x", lambda: 0.0)
+        exported: list[tuple[str, int, str]] = []
+        hub.export = lambda stream, seq, text: exported.append((stream, seq, text))
+        tablet, _ = _connection("player", team_id="a")
+        hub.attach(tablet, None)
+        state = _state()
+        hub.publish(state, state.version, ["team_added"])
+        assert sorted(stream for stream, _, _ in exported) == ["audience", "display"]
+        audience = next(text for stream, _, text in exported if stream == "audience")
+        assert json.loads(audience)["view"]["role"] == "audience"
+        assert all(seq == state.version for _, seq, _ in exported)  # team views stay here
+
+    asyncio.run(scenario())
+
+
+def test_a_follower_writes_the_owners_view_bytes_and_projects_only_when_none_comes(monkeypatch):
+    monkeypatch.setattr("server.hub.VIEW_GRACE", 0.05)
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        hub = ContestHub("x", loop.time)
+        hub.imported = True
+        late, late_socket = _connection("audience")
+        screen, socket = _connection("audience")
+        hub.attach(screen, None)  # snapshot at seq 0
+        state = _state()
+        owners = '{"type":"view","seq":5,"snapshot":false,"events":["x"],"view":{"owner":1}}'
+        hub.forward_view("audience", 5, owners)  # the owner's view arrives before the events
+        hub.publish(state, 5, ["team_added"])  # nothing projected: it was sent already
+        await asyncio.sleep(0.1)
+        assert socket.written[1:] == [owners]
+        hub.attach(late, 4)  # resumes from the owner's text in the history
+        assert late_socket.written == [owners]
+        hub.publish(state, 6, ["score_changed"])  # no view from the owner (Redis down) ...
+        assert socket.seqs()[-1] == 5
+        await asyncio.sleep(0.1)
+        assert socket.seqs()[-1] == 6  # ... so the follower projects it itself
+        assert json.loads(socket.written[-1])["view"]["role"] == "audience"
+        hub.forward_view("audience", 6, owners.replace('"seq":5', '"seq":6'))  # too late
+        assert socket.seqs() == [0, 5, 6]
+
+    asyncio.run(scenario())
+
+
+def test_a_follower_does_not_resend_a_view_to_a_screen_whose_snapshot_has_it():
+    async def scenario():
+        hub = ContestHub("x", lambda: 0.0)
+        hub.imported = True
+        old, old_socket = _connection("audience")
+        hub.attach(old, None)
+        state = _state()
+        hub.publish(state, 7, ["team_added"])  # the events came first (the view is on its way)
+        new, new_socket = _connection("audience")
+        hub.attach(new, None)  # snapshot at 7
+        hub.forward_view("audience", 7, '{"type":"view","seq":7}')
+        assert old_socket.seqs() == [0, 7]
+        assert new_socket.seqs() == [7]
+
+    asyncio.run(scenario())
