@@ -15,9 +15,10 @@ half the best round trip, plus the link's jitter since that sample. So the allow
 best recent round trip, plus the *typical* jitter — the median recent round trip above the best,
 at most ``MAX_SPREAD_MS`` — plus ``PATH_SLACK_MS``, at most ``MAX_PATH_MS``. The median ignores a
 minority of slow pongs, so a client that answers some pings late (to widen its allowance) gains
-nothing; one that answers *every* ping late only moves its offset estimate by as much as its
-allowance grows, and the cap bounds it. The round trip is the server's own measurement less the
-hold the client claims, so a client can shrink its allowance by lying, never widen it.
+nothing. The round trip is the server's own measurement (``t3 − t0``) less the hold the client
+claims, so the only way to widen the allowance is to really answer late: a client that holds
+*every* pong looks like a slow link, its allowance grows by half the added delay, and
+``MAX_PATH_MS`` bounds what it can gain.
 
 ``ClockEstimator`` only does arithmetic on the numbers it is given (milliseconds); the server
 feeds it from the WebSocket. ``ContestClock`` is the server's time source: wall-clock based so that
