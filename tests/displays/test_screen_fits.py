@@ -163,3 +163,26 @@ def test_pause_overlays_the_screen_without_hiding_the_question(browser: Any) -> 
     screenshot(page, "screen-paused-lv-1280")
     scene.wait(S).run(c.Resume)
     context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), VIEWPORTS)
+def test_the_podium_and_final_scores_fit(browser: Any, width: int, height: int) -> None:
+    scene = Scene(int(time.time() * 1_000_000))
+    scene.start().buzzer_open().photo_finish().judge_answering(True).reveal().finish()
+    server = FakeServer(scene)
+    context = browser.new_context(viewport={"width": width, "height": height})
+    server.install(context)
+    page = context.new_page()
+    page.goto(f"{ORIGIN}/screen/bsq-test?lang=lt#token=st_jelgava")
+    page.locator("[data-screen-podium]").wait_for()
+    page.locator("[data-scoreboard-rows] tr").nth(2).wait_for()
+    sizes = page.evaluate(
+        """(() => { const main = document.querySelector("main");
+        const board = document.querySelector("[data-scoreboard]").getBoundingClientRect();
+        return [document.scrollingElement.scrollHeight, main.scrollHeight, main.clientHeight,
+                board.bottom]; })()"""
+    )
+    page_height, main_content, main_room, board_bottom = sizes
+    assert page_height <= height and main_content <= main_room + 1 and board_bottom <= height
+    screenshot(page, f"screen-final-lt-{width}")
+    context.close()
