@@ -212,6 +212,9 @@ class Messages(TypedDict):
     pf_winner: str
     remove_player: str
     confirm_remove_player: str
+    # issue 14: tablet touch latency, set by the host
+    touch_latency: str
+    touch_latency_prompt: str
     done: str
     activity: str
     index_intro: str

@@ -189,6 +189,11 @@ MESSAGES: Messages = {
     "pf_winner": "{team} was first.",
     "remove_player": "Remove player",
     "confirm_remove_player": "Remove {name} from the team?",
+    # issue 14: tablet touch latency, set by the host
+    "touch_latency": "Tablet touch latency: this player's tablet presses count this much earlier",
+    "touch_latency_prompt": (
+        "Touch latency of {name}'s tablet in ms (0–60), as measured against a buzzer box:"
+    ),
     "done": "Done",
     "activity": "Activity",
     # --- index --------------------------------------------------------------------------------

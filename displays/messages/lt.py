@@ -189,6 +189,13 @@ MESSAGES: Messages = {
     "pf_winner": "{team} buvo pirmi.",
     "remove_player": "Pašalinti žaidėją",
     "confirm_remove_player": "Pašalinti žaidėją {name} iš komandos?",
+    # issue 14: tablet touch latency, set by the host
+    "touch_latency": (
+        "Planšetės prisilietimo delsa: šio žaidėjo planšetės paspaudimai skaičiuojami tiek anksčiau"
+    ),
+    "touch_latency_prompt": (
+        "Žaidėjo {name} planšetės prisilietimo delsa ms (0–60), išmatuota pagal mygtukų dėžutę:"
+    ),
     "done": "Atlikta",
     "activity": "Įvykiai",
     # --- index --------------------------------------------------------------------------------

@@ -189,6 +189,14 @@ MESSAGES: Messages = {
     "pf_winner": "{team} bija pirmie.",
     "remove_player": "Noņemt spēlētāju",
     "confirm_remove_player": "Noņemt spēlētāju {name} no komandas?",
+    # issue 14: tablet touch latency, set by the host
+    "touch_latency": (
+        "Planšetes pieskāriena aizture: šī spēlētāja planšetes "
+        "spiedieni tiek skaitīti par tik agrāk"
+    ),
+    "touch_latency_prompt": (
+        "Spēlētāja {name} planšetes pieskāriena aizture ms (0–60), izmērīta pret pogu kasti:"
+    ),
     "done": "Izdarīts",
     "activity": "Notikumi",
     # --- index --------------------------------------------------------------------------------

@@ -96,3 +96,27 @@ def test_the_host_lists_every_photo_finish_of_the_contest(browser: Any) -> None:
     expect()(item.locator(".clamped-mark")).to_have_count(1)
     screenshot(page, "host-photo-finish-history-lt")
     context.close()
+
+
+def test_the_host_sets_a_players_touch_latency(browser: Any) -> None:
+    scene = Scene(int(time.time() * 1_000_000)).start()
+    server = FakeServer(scene)
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    server.install(context)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{ORIGIN}/host/bsq-test?lang=lv#secret=hs_test_secret")
+    button = page.locator("[data-touch-latency='p-anna']")
+    expect()(button).to_have_text("⏱ –")
+    expect()(button).to_have_attribute("title", catalogue("lv")["touch_latency"])
+    page.once("dialog", lambda dialog: dialog.accept("28"))
+    button.click()
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not server.sent_by("host", "command") and time.monotonic() < deadline:
+        page.wait_for_timeout(20)
+    assert server.sent_by("host", "command")[-1]["command"] == {
+        "type": "set_touch_latency",
+        "player_id": "p-anna",
+        "latency_ms": 28,
+    }
+    context.close()

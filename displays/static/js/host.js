@@ -465,6 +465,8 @@ function drawTeams() {
               { class: connected.includes(player.display_name) ? "online" : null },
               h("span", { text: labels.get(player.id) }),
               " ",
+              touchLatencyButton(player, labels.get(player.id)),
+              " ",
               h("button", {
                 type: "button",
                 class: "remove-player",
@@ -483,6 +485,25 @@ function drawTeams() {
       return row;
     }),
   );
+}
+
+/** The player's tablet touch latency (docs/game-rules.md, "Tablet latency"): shown, and set on a
+ * click with `set_touch_latency` (0–60 ms; the server refuses anything else). */
+function touchLatencyButton(player, label) {
+  const latency = Math.round((player.touch_latency_us || 0) / 1000);
+  return h("button", {
+    type: "button",
+    class: "touch-latency",
+    title: t("touch_latency"),
+    "aria-label": `${t("touch_latency")}: ${label}`,
+    data: { touchLatency: player.id },
+    text: `⏱ ${latency ? `${formatNumber(latency)} ms` : "–"}`,
+    onclick: () => {
+      const answer = prompt(t("touch_latency_prompt", { name: label }), String(latency));
+      if (answer === null || answer.trim() === "") return;
+      send({ type: "set_touch_latency", player_id: player.id, latency_ms: Math.round(Number(answer.replace(",", "."))) });
+    },
+  });
 }
 
 async function fetchJoinCodes(teamIds) {
