@@ -232,3 +232,16 @@ def test_without_speech_synthesis_there_is_no_read_aloud_button(browser: Any) ->
     page.locator("[data-play]").wait_for()
     assert page.locator("[data-read-aloud]").is_hidden()
     context.close()
+
+
+def test_a_tablet_link_can_turn_the_senior_mode_on(browser: Any) -> None:
+    server = FakeServer(Scene(int(time.time() * 1_000_000)))
+    context = open_context(browser, server)
+    page = context.new_page()
+    page.goto(f"{ORIGIN}/play/bsq-test?lang=lt&view=large,contrast,nonsense#code=JEL-4821")
+    page.locator("[data-join]").wait_for()
+    assert page.evaluate("document.documentElement.className") == "a11y-large a11y-contrast"
+    page.goto(f"{ORIGIN}/play/bsq-test?lang=lt")  # kept in the browser
+    page.locator("[data-join]").wait_for()
+    assert page.evaluate("document.documentElement.className") == "a11y-large a11y-contrast"
+    context.close()

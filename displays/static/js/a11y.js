@@ -3,7 +3,8 @@
 //
 // The two display options are classes on <html> (a11y-large, a11y-contrast in quiz.css), switched
 // by toggle buttons (aria-pressed) and kept in this browser (localStorage, for every contest), so
-// a tablet handed to a senior stays large after a reload. Read-aloud speaks the question and its
+// a tablet handed to a senior stays large after a reload; a senior team's tablet link can carry
+// `?view=large,contrast` to turn them on from the start. Read-aloud speaks the question and its
 // options with the browser's speech synthesis in the page's language — only with a voice for that
 // language: without one the button stays, disabled, and says why; without speech synthesis at all
 // it is hidden.
@@ -23,9 +24,17 @@ function saved() {
   }
 }
 
-/** Apply the saved display options and wire the toggle buttons ([data-view-option="large"] …). */
+/**
+ * Apply the saved display options and wire the toggle buttons ([data-view-option="large"] …).
+ * A link may turn options on for a team's tablets: `?view=large,contrast` (kept like a click).
+ */
 export function setUpViewOptions(root = document) {
   const options = saved();
+  const asked = new URLSearchParams(location.search).get("view");
+  if (asked) {
+    for (const name of asked.split(",")) if (name in CLASSES) options[name] = true;
+    localStorage.setItem(OPTIONS_KEY, JSON.stringify(options));
+  }
   for (const [name, cls] of Object.entries(CLASSES)) document.documentElement.classList.toggle(cls, Boolean(options[name]));
   for (const button of root.querySelectorAll("[data-view-option]")) {
     const name = button.dataset.viewOption;
