@@ -36,6 +36,11 @@ any process. A follower that sees a gap, or reconnects to Redis, reads the
 missing events from the log; it also reads the log's tail at every renewal, so no lost Redis
 message leaves it behind for long.
 
+Who is connected: every renewal each process writes its hubs' own census and agents rows to
+the hash ``quiz:census:<contest>`` (a field per process, valid for three renewals) and hands the
+other processes' fields to its hub (``ContestHub.set_remote``), which merges them into what the
+host is sent.
+
 Redis down (docs/deployment.md): the owner of a contest keeps playing it — its appends are still
 fenced by the database, so nothing can diverge — and its own clients see every change; followers
 catch up from the log at every renewal, so their clients see the game too, but commands reaching
@@ -186,6 +191,10 @@ def fence_key(contest_id: str) -> str:
     return f"quiz:fence:{contest_id}"
 
 
+def census_key(contest_id: str) -> str:
+    return f"quiz:census:{contest_id}"
+
+
 def command_key(contest_id: str) -> str:
     return f"quiz:cmd:{contest_id}"
 
@@ -280,6 +289,9 @@ class Cluster:
 
     async def stop(self) -> None:
         """Release every lease (another process takes over at its next renewal) and stop."""
+        for contest_id in list(self.service.hubs):  # our connections are gone from the census
+            with contextlib.suppress(RedisError, OSError):
+                await self.redis.hdel(census_key(contest_id), self.node)
         for contest_id in list(self.tokens):
             with contextlib.suppress(RedisError, OSError):
                 await self._scripts["release"](
@@ -324,7 +336,46 @@ class Cluster:
                     await self._tick(runner)
                 except Exception:  # one contest's trouble must not stop the others' leases
                     log.exception("contest %s: lease renewal failed", runner.contest_id)
+            try:
+                await self._share_census()
+            except (RedisError, OSError) as down:
+                self._redis_down(down)
+                for hub in list(self.service.hubs.values()):
+                    hub.set_remote({})  # the host sees this process's connections only
+            except Exception:
+                log.exception("sharing the census failed")
             await asyncio.sleep(self.renew)
+
+    async def _share_census(self) -> None:
+        """Each process puts its connections and agents rows of each contest in the hash
+        ``quiz:census:<contest>`` (its field: ``until`` a few renewals from now) and reads the
+        others', which its hub merges into what the host is sent (a process that died drops out
+        when its ``until`` has passed)."""
+        now_ms = time.time() * 1000
+        keep_ms = int(3 * self.renew * 1000)
+        for contest_id, hub in list(self.service.hubs.items()):
+            key = census_key(contest_id)
+            mine = {"until": now_ms + keep_ms, "census": hub.local_census()}
+            mine["agents"] = hub.agents.rows()
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hset(key, self.node, msgspec.json.encode(mine))
+                pipe.pexpire(key, keep_ms)
+                pipe.hgetall(key)
+                *_, shared = await pipe.execute()
+            others: dict[str, dict[str, Any]] = {}
+            stale: list[str] = []
+            for node, raw in sorted(shared.items()):
+                name = node.decode()
+                if name == self.node:
+                    continue
+                entry = msgspec.json.decode(raw)
+                if entry["until"] < now_ms:
+                    stale.append(name)
+                    continue
+                others[name] = {"census": entry["census"], "agents": entry["agents"]}
+            if stale:
+                await self.redis.hdel(key, *stale)
+            hub.set_remote(others)
 
     async def _tick(self, runner: ContestRunner) -> None:
         """Renew the lease we hold, or take a free one; followers read the log's tail."""

@@ -279,6 +279,53 @@ class Stream:
     newest_snapshot: int = -1  # the newest snapshot seq sent to a connection that attached
 
 
+def merge_census(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several processes' censuses as one (counts added, players and agents put together)."""
+    merged: dict[str, Any] = {"host": 0, "display": 0, "audience": 0}
+    players: dict[str, list[str]] = {}
+    agents: list[dict[str, Any]] = []
+    for part in parts:
+        for role in ("host", "display", "audience"):
+            merged[role] += part.get(role, 0)
+        for team, names in part.get("players", {}).items():
+            players.setdefault(team, []).extend(names)
+        agents.extend(part.get("agents", []))
+    merged["players"] = {team: sorted(names) for team, names in players.items()}
+    merged["agents"] = sorted(agents, key=lambda a: str(a.get("agent_id")))
+    return merged
+
+
+def merge_agent_rows(boards: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Several processes' agent boards as one: per agent, the row of the process it is connected
+    to (else the one that heard it last), with connections and press counts added up."""
+    by_agent: dict[str, list[dict[str, Any]]] = {}
+    order: list[str] = []
+    for board in boards:
+        for row in board:
+            if row["agent_id"] not in by_agent:
+                order.append(row["agent_id"])
+            by_agent.setdefault(row["agent_id"], []).append(row)
+    merged: list[dict[str, Any]] = []
+    for agent_id in order:
+        rows = by_agent[agent_id]
+        best = max(rows, key=lambda r: (bool(r["connected"]), r.get("last_heard") or 0))
+        row = dict(best)
+        if len(rows) > 1:
+            row["connections"] = sum(r["connections"] for r in rows)
+            row["connected"] = any(r["connected"] for r in rows)
+            row["revoked"] = any(r["revoked"] for r in rows)
+            row["presses"] = {
+                kind: sum(r["presses"][kind] for r in rows) for kind in best["presses"]
+            }
+            refused: dict[str, int] = {}
+            for r in rows:
+                for code, count in r["refused"].items():
+                    refused[code] = refused.get(code, 0) + count
+            row["refused"] = refused
+        merged.append(row)
+    return merged
+
+
 def project(stream: str, state: ContestState, *, roster: bool = True) -> dict[str, Any]:
     """The view of ``stream`` for ``state``; ``roster=False`` leaves out the list of players
     (the host's ``players``, a team's ``members``)."""
@@ -331,6 +378,9 @@ class ContestHub:
         (stream, seq, text), for the other processes (see the module's docstring)."""
         self.imported = False
         """A follower: the ``SHARED`` streams' views come from the owner (``forward_view``)."""
+        self.remote: dict[str, dict[str, Any]] = {}
+        """The other processes' ``census`` and ``agents`` rows, by process (``server.cluster``
+        shares them over Redis), merged into what the host is sent."""
 
     def _message(
         self, stream: str, *, snapshot: bool, events: list[str], roster: bool = True
@@ -512,7 +562,9 @@ class ContestHub:
             stream.newest_snapshot = max(stream.newest_snapshot, self.seq)
         if self.check.on and conn.stream in CHECK_STREAMS:
             conn.offer(self._check_text())
-        if conn.role == "host" and self.agents.entries:
+        if conn.role == "host" and (
+            self.agents.entries or any(r["agents"] for r in self.remote.values())
+        ):
             conn.offer(self.agents_message())
         self.connections_changed()
 
@@ -588,7 +640,28 @@ class ContestHub:
             self._offer(host, census)
 
     def census(self) -> dict[str, Any]:
-        """Who is connected, for the host console."""
+        """Who is connected, for the host console: this process's connections and, with several
+        processes, the others' (``remote``)."""
+        local = self.local_census()
+        if not self.remote:
+            return local
+        return merge_census([local, *(r["census"] for r in self.remote.values())])
+
+    def set_remote(self, remote: dict[str, dict[str, Any]]) -> None:
+        """Several processes (``server.cluster``): the other processes' census and agents rows,
+        by process; the host is told when they changed."""
+        if remote == self.remote:
+            return
+        agents_moved = [r.get("agents") for r in remote.values()] != [
+            r.get("agents") for r in self.remote.values()
+        ]
+        self.remote = remote
+        self.connections_changed()
+        if agents_moved:
+            self.agents_changed(True)
+
+    def local_census(self) -> dict[str, Any]:
+        """Who is connected to this process."""
         players: dict[str, list[str]] = {}
         agents: list[dict[str, Any]] = []
         counts = {"host": 0, "display": 0, "audience": 0}
@@ -625,7 +698,10 @@ class ContestHub:
 
     def agents_message(self) -> str:
         """The host's ``agents`` message (docs/protocol.md §3.6)."""
-        return encode({"type": "agents", "agents": self.agents.rows()}).decode()
+        rows = self.agents.rows()
+        if self.remote:
+            rows = merge_agent_rows([rows, *(r["agents"] for r in self.remote.values())])
+        return encode({"type": "agents", "agents": rows}).decode()
 
     def _send_agents(self) -> None:
         self._agents_due = None

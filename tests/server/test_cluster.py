@@ -384,3 +384,59 @@ def test_the_buzzer_check_reaches_every_process(cluster: Any) -> None:
         await _recv(screen, lambda m: m["type"] == "check" and m["on"] is False)
 
     asyncio.run(scenario())
+
+
+def test_the_hosts_census_and_agents_board_cover_every_process(cluster: Any) -> None:
+    """The host on one process sees who is connected to the other one — audience, screens, a
+    tablet and a venue agent — in its census and its agents board, and sees them leave."""
+    first, second = cluster(2)
+    with httpx.Client(base_url=first.base) as http:
+        contest = setup_contest(http)
+        made = http.post(
+            f"/api/contests/{contest['id']}/agents",
+            headers=contest["auth"],
+            json={"venue": "Jelgava", "teams": ["jelgava"]},
+        )
+        assert made.status_code == 201, made.text
+        agent = made.json()
+    cid = contest["id"]
+
+    def counted(census: dict[str, Any]) -> tuple[int, int, list[str], list[str]]:
+        return (
+            census["audience"],
+            census["display"],
+            sorted(census["players"]),
+            [a["agent_id"] for a in census["agents"]],
+        )
+
+    async def scenario() -> None:
+        host = await _connect(first.ws, cid, role="host", secret=contest["secret"])
+        others = [await _connect(second.ws, cid, role="audience") for _ in range(2)]
+        others.append(await _connect(second.ws, cid, role="display", token=contest["screen_token"]))
+        others.append(
+            await _connect(second.ws, cid, role="player", token=contest["tokens"]["liepaja"])
+        )
+        box = await _connect(second.ws, cid, role="agent", token=agent["agent_token"])
+        everyone = (2, 1, ["liepaja"], [agent["agent_id"]])
+        view = await _recv(
+            host,
+            lambda m: m["type"] == "view" and counted(m["view"]["connections"]) == everyone,
+        )
+        assert view["view"]["connections"]["host"] == 1
+        board = await _recv(
+            host,
+            lambda m: (
+                m["type"] == "agents"
+                and any(a["agent_id"] == agent["agent_id"] and a["connected"] for a in m["agents"])
+            ),
+        )
+        assert [a["venue"] for a in board["agents"]] == ["Jelgava"]
+        for ws in [*others, box]:
+            await ws.close()
+        await _recv(
+            host,
+            lambda m: m["type"] == "view" and counted(m["view"]["connections"]) == (0, 0, [], []),
+        )
+        await host.close()
+
+    asyncio.run(scenario())
