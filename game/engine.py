@@ -463,6 +463,14 @@ def _record_refused_press(state: ContestState, cmd: c.RecordRefusedPress) -> lis
     return [ev.PressRefused(at=cmd.at, press=_press(state, cmd.buzz), reason=cmd.code[:40])]
 
 
+def _attempt_began(q: QuestionState, rules: BuzzerRules) -> int:
+    """When the current buzz attempt began: the question shown, or — after a wrong answer
+    re-armed the buzzers — the judgement (``open_delay`` before the re-opening)."""
+    if q.photo_finishes and q.opens_at is not None:
+        return q.opens_at - rules.open_delay_ms * 1000
+    return q.shown_at
+
+
 def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
     _running(state)
     _not_paused(state)
@@ -475,6 +483,11 @@ def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
     press = _press(state, cmd)
     effective = press.effective_at
     question_id = q.question.id
+    if effective < _attempt_began(q, rules):
+        # Rule: a press made before this question was shown — or, after a wrong answer, before
+        # the buzzers were re-armed — belongs to an earlier attempt (a venue agent delivers
+        # presses it held through a network outage): it neither counts nor is a false start.
+        raise BuzzersClosed("this press was made before the buzzers were armed for this attempt")
     if q.opens_at is None or effective < q.opens_at:
         # Rule: a press before the opening is a false start — locked out, optional penalty.
         out: list[ev.Event] = [

@@ -377,8 +377,11 @@ async def test_link_down_while_pressing_presses_are_sent_on_reconnect_late_ones_
         awarded = await until(lambda: contest.of_type("buzz_awarded"), "the buzz decision")
         presses = {p["team_id"]: p for p in awarded[0]["event"]["photo"]["presses"]}
         assert set(presses) == {"jelgava", "siauliai"}  # the buffered press took part
-        # it waited longer than its measured path allows: the anti-cheat clamp moved it
-        assert presses["siauliai"]["clamped"] is True
+        # it waited far longer than the link's round trip, and is judged by its box time all the
+        # same (a venue agent's held press is not clamped like a tablet's)
+        assert presses["siauliai"]["clamped"] is False
+        held_us = presses["siauliai"]["arrived_at"] - presses["siauliai"]["pressed_at"]
+        assert held_us > 100_000
         # next question: a press buffered until after the window is refused, and the agent says why
         await host.command(
             {"type": "judge", "team_id": awarded[0]["event"]["photo"]["winner"], "correct": True}

@@ -371,3 +371,32 @@ def test_the_default_window_and_tie_resolution_are_the_measured_ones():
     # docs/game-rules.md, "Buzz arbitration": chosen with loadtests/bench_fairness.py
     rules = buzzer_round(single()).rules
     assert (rules.collect_window_ms, rules.tie_resolution_us) == (100, 250)
+
+
+def test_a_press_made_before_the_question_was_shown_is_refused_not_a_false_start():
+    """A venue agent delivers a press it held through an outage: one made before this question
+    was shown belongs to the previous one (docs/game-rules.md, "Buzz arbitration")."""
+    g = armed(false_start_penalty=3)
+    held = 5 * S - 200 * MS  # pressed while the previous question was on
+    with pytest.raises(BuzzersClosed, match="before the buzzers were armed"):
+        buzz(g, "jelgava", held, arrive=OPEN + 100 * MS, path=30 * S)
+    assert "jelgava" not in g.state.question.locked_out and g.state.scores["jelgava"] == 0
+    # made after the question was shown, it is a false start as always
+    assert isinstance(
+        buzz(g, "jelgava", 5 * S + 1, arrive=OPEN + 100 * MS, path=30 * S)[0], ev.FalseStart
+    )
+
+
+def test_after_a_wrong_answer_a_press_from_the_earlier_attempt_is_refused():
+    g = awarded("jelgava")
+    judged = g.now
+    g.run(c.Judge, team_id="jelgava", correct=False)
+    # pressed while Jelgava was answering (before the judgement), delivered after the re-arming
+    with pytest.raises(BuzzersClosed):
+        buzz(g, "liepaja", judged - 50 * MS, arrive=judged + 700 * MS, path=30 * S)
+    assert "liepaja" not in g.state.question.locked_out
+    # pressed after the judgement but before the re-opening: a false start
+    assert isinstance(
+        buzz(g, "liepaja", judged + 100 * MS, arrive=judged + 700 * MS, path=30 * S)[0],
+        ev.FalseStart,
+    )
