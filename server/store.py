@@ -639,8 +639,8 @@ def erase(db: sa.Connection, contest_id: str, player_ids: Sequence[str]) -> None
     the players table and in their ``player_joined`` events becomes ``ERASED_NAME``; their card
     hash and tablet code go; team, library, generation and how they registered stay (the
     participation counts), and so does the join key (a random key the tablet made, nothing
-    personal: a retried join of a removed player is still recognised and refused). Snapshots of the contest, which may hold the names, are deleted
-    (recovery replays the log instead)."""
+    personal: a retried join of a removed player is still recognised and refused). Snapshots of
+    the contest, which may hold the names, are deleted (recovery replays the log instead)."""
     if not player_ids:
         return
     wanted = set(player_ids)
