@@ -91,6 +91,8 @@ class FakeServer:
         self.refuse: dict[str, tuple[str, str]] = {}  # message type -> (code, message)
         self.host_secret = "hs_test_secret"
         self.tokens: dict[str, str] = {}
+        self.agents: list[dict[str, Any]] = []  # GET …/agents (docs/api.md)
+        self.players: list[dict[str, Any]] = []  # GET …/players (docs/api.md)
 
     def install(self, context: Any) -> None:
         context.route(f"{ORIGIN}/**", self._http)
@@ -132,6 +134,12 @@ class FakeServer:
                 for t in self.scene.state.teams.values()
             ]
             return self._json(route, 200, {"teams": teams})
+        listed = {"agents": self.agents, "players": self.players}
+        name = path.removeprefix(f"/api/contests/{self.contest_id}/")
+        if name in listed:
+            if request.headers.get("authorization") != f"Bearer {self.host_secret}":
+                return self._json(route, 401, {"error": {"code": "unauthorized", "message": ""}})
+            return self._json(route, 200, {name: listed[name]})
         parts = path.strip("/").split("/")
         if path == "/" or (len(parts) == 2 and parts[0] in PAGE_ROUTES):
             kind = "index" if path == "/" else PAGE_ROUTES[parts[0]]
