@@ -111,6 +111,13 @@ class UndoJudgement(_Command, frozen=True, kw_only=True, tag="undo_judgement"):
     """Take back the last judgement of the current question."""
 
 
+class ForgiveFalseStart(_Command, frozen=True, kw_only=True, tag="forgive_false_start"):
+    """Lift ``team_id``'s lockout from a false start on the live buzzer question and give back
+    its false-start penalty (docs/game-rules.md)."""
+
+    team_id: str
+
+
 class Reveal(_Command, frozen=True, kw_only=True, tag="reveal"):
     """Reveal the correct answer (locks an all-play question first)."""
 
@@ -228,6 +235,7 @@ Command = (
     | LockAnswers
     | Judge
     | UndoJudgement
+    | ForgiveFalseStart
     | Reveal
     | NextQuestion
     | SkipQuestion
@@ -257,6 +265,7 @@ HOST_COMMANDS: tuple[type[Command], ...] = (
     LockAnswers,
     Judge,
     UndoJudgement,
+    ForgiveFalseStart,
     Reveal,
     NextQuestion,
     SkipQuestion,

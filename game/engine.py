@@ -517,6 +517,22 @@ def _buzz(state: ContestState, cmd: c.Buzz) -> list[ev.Event]:
     return [ev.BuzzAccepted(at=cmd.at, press=press, window_closes_at=window)]
 
 
+def _forgive_false_start(state: ContestState, cmd: c.ForgiveFalseStart) -> list[ev.Event]:
+    _running(state)
+    _team(state, cmd.team_id)
+    _, q, rules = _buzzer_question(state)
+    if q.phase not in ("shown", "armed", "open", "collecting", "answering"):
+        # Rule: a false start is forgiven only while the question is live (docs/game-rules.md).
+        raise WrongPhase("the question is over: a false start can no longer be forgiven")
+    if cmd.team_id not in q.false_started:
+        raise NothingToUndo(f"team {cmd.team_id} is not locked out by a false start")
+    forgiven = ev.FalseStartForgiven(at=cmd.at, team_id=cmd.team_id)
+    return [
+        forgiven,
+        *_score(cmd.team_id, rules.false_start_penalty, "undo", cmd.at, q.question.id),
+    ]
+
+
 def _award(state: ContestState, q: QuestionState, rules: BuzzerRules, at: int) -> list[ev.Event]:
     assert q.window_opened_at is not None and q.window_closes_at is not None
     photo = decide_buzz(
@@ -717,6 +733,7 @@ _HANDLERS: dict[type[Any], Callable[[ContestState, Any], list[ev.Event]]] = {
     c.LockAnswers: _lock_answers,
     c.Judge: _judge,
     c.UndoJudgement: _undo_judgement,
+    c.ForgiveFalseStart: _forgive_false_start,
     c.Reveal: _reveal,
     c.NextQuestion: _next_question,
     c.SkipQuestion: _skip_question,

@@ -212,6 +212,13 @@ class FalseStart(_Event, frozen=True, kw_only=True, tag="false_start"):
     opens_at: int
 
 
+class FalseStartForgiven(_Event, frozen=True, kw_only=True, tag="false_start_forgiven"):
+    """The host forgave ``team_id``'s false start: it may buzz again on this question (its
+    returned penalty follows as a ``ScoreChanged`` with reason ``undo``)."""
+
+    team_id: str
+
+
 class BuzzAccepted(_Event, frozen=True, kw_only=True, tag="buzz_accepted"):
     """A valid press. The first one of a phase opens the collection window until
     ``window_closes_at``; later ones leave it as it is (``None``)."""
@@ -322,6 +329,7 @@ Event = (
     | BuzzersArmed
     | BuzzersOpened
     | FalseStart
+    | FalseStartForgiven
     | BuzzAccepted
     | PressRefused
     | BuzzAwarded
@@ -353,6 +361,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     BuzzersArmed,
     BuzzersOpened,
     FalseStart,
+    FalseStartForgiven,
     BuzzAccepted,
     PressRefused,
     BuzzAwarded,

@@ -52,6 +52,7 @@ Transition = Literal[
     "arm",
     "open",
     "false_start",
+    "forgive",
     "first_press",
     "press",
     "award",
@@ -69,7 +70,12 @@ Transition = Literal[
     "pause_shift",
 ]
 
-_BUZZING: Final = {"false_start": "same", "pause_shift": "same", "skip": "skipped"}
+_BUZZING: Final = {
+    "false_start": "same",
+    "forgive": "same",
+    "pause_shift": "same",
+    "skip": "skipped",
+}
 
 # phase -> transition -> next phase ("same" keeps the phase)
 TRANSITIONS: Final[dict[str, dict[str, str]]] = {

@@ -36,6 +36,7 @@ from game.events import (
     ContestStarted,
     Event,
     FalseStart,
+    FalseStartForgiven,
     Judged,
     JudgementUndone,
     PhotoFinish,
@@ -107,6 +108,7 @@ class QuestionState(msgspec.Struct, frozen=True, kw_only=True):
     answer_deadline: int | None = None
     presses: tuple[Press, ...] = ()
     locked_out: IdSet = ()
+    false_started: IdSet = ()  # locked out by a false start, not forgiven (a subset of locked_out)
     answering_team: str | None = None
     photo_finishes: tuple[PhotoFinish, ...] = ()
     answers: dict[str, AnswerRecord] = {}
@@ -350,7 +352,19 @@ def _buzzers_opened(state: ContestState, e: BuzzersOpened) -> ContestState:
 def _false_start(state: ContestState, e: FalseStart) -> ContestState:
     q = _question(state)
     locked_out = id_set((*q.locked_out, e.team_id))
-    return _with_question(state, _moved(q, "false_start", locked_out=locked_out))
+    false_started = id_set((*q.false_started, e.team_id))
+    return _with_question(
+        state, _moved(q, "false_start", locked_out=locked_out, false_started=false_started)
+    )
+
+
+def _false_start_forgiven(state: ContestState, e: FalseStartForgiven) -> ContestState:
+    q = _question(state)
+    locked_out = id_set(t for t in q.locked_out if t != e.team_id)
+    false_started = id_set(t for t in q.false_started if t != e.team_id)
+    return _with_question(
+        state, _moved(q, "forgive", locked_out=locked_out, false_started=false_started)
+    )
 
 
 def _buzz_accepted(state: ContestState, e: BuzzAccepted) -> ContestState:
@@ -482,6 +496,7 @@ _HANDLERS: dict[type[Any], Callable[[ContestState, Any], ContestState]] = {
     BuzzersArmed: _buzzers_armed,
     BuzzersOpened: _buzzers_opened,
     FalseStart: _false_start,
+    FalseStartForgiven: _false_start_forgiven,
     BuzzAccepted: _buzz_accepted,
     BuzzAwarded: _buzz_awarded,
     AnswerSubmitted: _answer_submitted,

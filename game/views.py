@@ -144,6 +144,7 @@ def _public_question(state: ContestState, q: QuestionState) -> View:
         "answer_deadline": q.answer_deadline,
         "answering_team": q.answering_team,
         "locked_out": sorted(q.locked_out),
+        "false_started": sorted(q.false_started),
         "answered_teams": sorted(q.answers) if q.kind != "buzzer" else [],
         "buzz": public_photo_finish(last_photo) if last_photo else None,
         "judged": {t: v for t, v in q.verdicts.items()} if q.kind == "buzzer" else {},

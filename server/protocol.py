@@ -195,6 +195,7 @@ WS_HOST_COMMANDS: dict[str, type[Any]] = {
     "lock_answers": c.LockAnswers,
     "judge": c.Judge,
     "undo_judgement": c.UndoJudgement,
+    "forgive_false_start": c.ForgiveFalseStart,
     "reveal": c.Reveal,
     "next_question": c.NextQuestion,
     "skip_question": c.SkipQuestion,

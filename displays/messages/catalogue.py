@@ -396,6 +396,10 @@ class Messages(TypedDict):
     join_error_both_empty: str
     you_false_started: str
     sign_toggle: str
+    # the host forgives a false start (issue 16)
+    cmd_forgive_false_start: str
+    false_started_team: str
+    log_false_start_forgiven: str
 
 
 def choose_language(value: str | None) -> Lang:

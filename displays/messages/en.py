@@ -423,4 +423,8 @@ MESSAGES: Messages = {
         "out this question."
     ),
     "sign_toggle": "Plus or minus",
+    # the host forgives a false start (issue 16)
+    "cmd_forgive_false_start": "Forgive false start",
+    "false_started_team": "False start: {team}",
+    "log_false_start_forgiven": "false start forgiven for {team}",
 }

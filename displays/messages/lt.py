@@ -437,4 +437,8 @@ MESSAGES: Messages = {
         "jūsų komanda šį klausimą praleidžia."
     ),
     "sign_toggle": "Pliusas arba minusas",
+    # the host forgives a false start (issue 16)
+    "cmd_forgive_false_start": "Atleisti per ankstyvą pradžią",
+    "false_started_team": "Per ankstyva pradžia: {team}",
+    "log_false_start_forgiven": "atleista per ankstyva pradžia komandai {team}",
 }

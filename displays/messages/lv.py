@@ -432,4 +432,8 @@ MESSAGES: Messages = {
         "šo jautājumu izlaiž."
     ),
     "sign_toggle": "Pluss vai mīnuss",
+    # the host forgives a false start (issue 16)
+    "cmd_forgive_false_start": "Piedot priekšlaicīgu startu",
+    "false_started_team": "Priekšlaicīgs starts: {team}",
+    "log_false_start_forgiven": "piedots priekšlaicīgs starts komandai {team}",
 }

@@ -145,6 +145,8 @@ function commandLabel(command) {
       return `${t("cmd_adjust_score")}: ${teamName(teams, command.team_id)} ${command.delta > 0 ? "+" : ""}${command.delta} (${command.reason})`;
     case "remove_player":
       return t("remove_player");
+    case "forgive_false_start":
+      return `${t("cmd_forgive_false_start")}: ${teamName(teams, command.team_id)}`;
     case "start_round":
       return command.round_index === undefined ? t("cmd_start_round") : `${t("cmd_start_round")} ${command.round_index + 1}`;
     default:
@@ -170,6 +172,7 @@ function draw(events) {
   drawCommands();
   drawRounds();
   drawAnswering(teams);
+  drawFalseStarts(teams);
   drawAnswers(teams);
   drawPhotoFinishes(teams);
   drawAdjustTeams();
@@ -264,6 +267,32 @@ function drawAnswering(teams) {
   const given = q.answers && q.answers[q.answering_team];
   setText($("[data-answering-answer]", box), given ? `— ${formatAnswer(given.answer, q.question)}` : "");
   for (const button of $$("[data-judge-answering]", box)) button.dataset.teamId = q.answering_team;
+}
+
+/** A "forgive" button beside each team locked out by a false start while the question is live. */
+function drawFalseStarts(teams) {
+  const q = view.question;
+  const live = q && ["shown", "armed", "open", "collecting", "answering"].includes(q.phase);
+  const teamIds = live ? q.false_started || [] : [];
+  const list = $("[data-false-starts]");
+  show(list, teamIds.length > 0);
+  list.replaceChildren(
+    ...teamIds.map((teamId) =>
+      h(
+        "li",
+        { class: "false-start-item" },
+        h("span", { text: t("false_started_team", { team: teamName(teams, teamId) }) }),
+        " ",
+        h("button", {
+          type: "button",
+          class: "command small",
+          data: { forgive: teamId },
+          text: t("cmd_forgive_false_start"),
+          onclick: () => send({ type: "forgive_false_start", team_id: teamId }),
+        }),
+      ),
+    ),
+  );
 }
 
 function drawAnswers(teams) {

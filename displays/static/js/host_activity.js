@@ -61,6 +61,8 @@ export function describeEvent(row, view, names) {
       return { who: host, what: `${t("remove_player")}: ${player(event.player_id)}` };
     case "false_start":
       return { who: player(event.player_id) || team(event.team_id), what: t("log_false_start", { team: team(event.team_id) }) };
+    case "false_start_forgiven":
+      return { who: host, what: t("log_false_start_forgiven", { team: team(event.team_id) }) };
     case "buzz_awarded":
       return { who: team(event.photo.winner), what: t("buzzed_first", { team: team(event.photo.winner) }) };
     case "answer_submitted":
