@@ -402,7 +402,7 @@ def main() -> int:
         type=float,
         default=40.0,
         help="seconds the agent is connected before presses (the box fit's 32 s window and the "
-        "server's 16 pings full)",
+        "server's 64 samples of the agent full)",
     )
     parser.add_argument(
         "--agent-log-level", default="warning", choices=("debug", "info", "warning", "error")

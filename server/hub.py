@@ -136,7 +136,10 @@ class Connection:
 
     def __post_init__(self) -> None:
         if self.syncs_clock:  # only players and agents are pinged: nobody else needs these
-            self.clock = ClockEstimator()
+            # an agent is pinged AGENT_PINGS times an interval and keeps 64 samples: the best of
+            # more pings lands nearer the link's quickest round trip, so its offset estimate is
+            # steadier over an uneven link (docs/performance.md, the agent's figures)
+            self.clock = ClockEstimator(window=64 if self.role == "agent" else 16)
             self.pending_pings = {}
 
     @property

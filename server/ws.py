@@ -451,15 +451,22 @@ def _pong(message: p.Pong, conn: Connection, service: ContestService) -> None:
 
 
 PING_SLICES = 10
+AGENT_PINGS = 5  # pings of each venue agent per ping_interval (a tablet gets one)
 
 
 async def pinger(service: ContestService) -> None:
-    """Ping every player and agent connection about once per ``ping_interval``, forever (a
-    lifespan task). The pings of one round are spread over the interval in ``PING_SLICES``
-    slices, so thousands of tablets are not all pinged (and all answering) at the same moment."""
+    """Ping every player connection about once per ``ping_interval`` and every agent
+    ``AGENT_PINGS`` times, forever (a lifespan task). The pings of one round are spread over the
+    interval in ``PING_SLICES`` slices, so thousands of tablets are not all pinged (and all
+    answering) at the same moment."""
     while True:
         clocked = [conn for conn in service.connections if conn.syncs_clock]
+        tablets = [conn for conn in clocked if conn.role != "agent"]
+        agents = [conn for conn in clocked if conn.role == "agent"]
         for part in range(PING_SLICES):
             await asyncio.sleep(service.settings.ping_interval / PING_SLICES)
-            for conn in clocked[part::PING_SLICES]:
+            for conn in tablets[part::PING_SLICES]:
                 conn.offer(PING)
+            if part % (PING_SLICES // AGENT_PINGS) == 0:  # the few agents: several times a round
+                for conn in agents:
+                    conn.offer(PING)
