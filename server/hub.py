@@ -51,6 +51,7 @@ from typing import Any
 from game.state import ContestState
 from game.views import audience_view, display_view, host_view, team_view
 from server.agents import HEARTBEAT_INTERVAL, STATUS_INTERVAL, AgentBoard, BuzzerCheck, buzzers_live
+from server.calibration import TouchCalibration
 from server.clock import ClockEstimator
 from server.protocol import CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED, Role, encode, error
 from server.wire import DirectFrames, text_frame
@@ -368,6 +369,8 @@ class ContestHub:
         self.agents = AgentBoard(self.agents_changed)
         """The venue agents' status, sent to the host (``server.agents``)."""
         self.check = BuzzerCheck()
+        self.calibration = TouchCalibration()
+        """Tablet touch latencies learned at the buzzer check (``server.calibration``)."""
         self.revoked_agents: set[str] = set()
         """Agents whose token the host revoked while this hub ran (a hello that read the token
         before the revocation must not attach after it)."""
@@ -569,6 +572,8 @@ class ContestHub:
             self.agents.entries or any(r["agents"] for r in self.remote.values())
         ):
             conn.offer(self.agents_message())
+        if conn.role == "host" and self.calibration.differences:
+            conn.offer(self.calibration_message())
         self.connections_changed()
 
     def _remember(self, state: ContestState, seq: int, events: list[str]) -> None:
@@ -711,6 +716,25 @@ class ContestHub:
         host = self.streams.get("host")
         if host and host.connections:
             self._offer(host, self.agents_message())
+
+    def calibration_press(self, player_id: str | None, pressed_us: int) -> None:
+        """A buzzer-check press mapped onto the server clock — a player's tablet, or a box
+        (``None``) — for the touch-latency calibration (server.calibration); a completed pair
+        sends the host the suggestions at once."""
+        calibration = self.calibration
+        paired = (
+            calibration.box(pressed_us)
+            if player_id is None
+            else calibration.tablet(player_id, pressed_us)
+        )
+        if paired:
+            host = self.streams.get("host")
+            if host and host.connections:
+                self._offer(host, self.calibration_message())
+
+    def calibration_message(self) -> str:
+        """The host's ``calibration`` message (docs/protocol.md §3.7)."""
+        return encode({"type": "calibration", "players": self.calibration.suggestions()}).decode()
 
     def _check_text(self) -> str:
         return encode({"type": "check", "on": self.check.on}).decode()

@@ -318,6 +318,9 @@ async def _handle(
         _own_team_only(message, conn)
         if hub.check.on:  # a buzzer check: the team lights up, the contest hears nothing
             hub.check_press(conn.team_id, "tablet", None, None, arrived_us)
+            if conn.player_id is not None and conn.clock is not None and conn.clock.synced:
+                pressed = _tablet_buzz(message, conn, arrived_us).pressed_at
+                hub.calibration_press(conn.player_id, pressed)
             conn.offer(p.check_ack(message.id).decode())
             return
         command = _tablet_buzz(message, conn, arrived_us)
@@ -336,6 +339,8 @@ async def _handle(
             if hub.check.on:  # a buzzer check: the team lights up, the contest hears nothing
                 hub.agents.checked(conn)
                 hub.check_press(message.team_id, "box", message.box, message.channel, arrived_us)
+                if conn.clock is not None and conn.clock.synced:
+                    hub.calibration_press(None, _agent_press(message, conn, arrived_us).pressed_at)
                 conn.offer(p.check_ack(message.id).decode())
                 return
             command = _agent_press(message, conn, arrived_us)

@@ -215,6 +215,7 @@ class Messages(TypedDict):
     # issue 14: tablet touch latency, set by the host
     touch_latency: str
     touch_latency_prompt: str
+    touch_latency_measured: str
     done: str
     activity: str
     index_intro: str

@@ -194,6 +194,7 @@ MESSAGES: Messages = {
     "touch_latency_prompt": (
         "Touch latency of {name}'s tablet in ms (0–60), as measured against a buzzer box:"
     ),
+    "touch_latency_measured": "Measured at the buzzer check: {ms} ms from {n} presses",
     "done": "Done",
     "activity": "Activity",
     # --- index --------------------------------------------------------------------------------

@@ -196,6 +196,7 @@ MESSAGES: Messages = {
     "touch_latency_prompt": (
         "Žaidėjo {name} planšetės prisilietimo delsa ms (0–60), išmatuota pagal mygtukų dėžutę:"
     ),
+    "touch_latency_measured": "Išmatuota mygtukų patikroje: {ms} ms iš {n} paspaudimų",
     "done": "Atlikta",
     "activity": "Įvykiai",
     # --- index --------------------------------------------------------------------------------

@@ -197,6 +197,7 @@ MESSAGES: Messages = {
     "touch_latency_prompt": (
         "Spēlētāja {name} planšetes pieskāriena aizture ms (0–60), izmērīta pret pogu kasti:"
     ),
+    "touch_latency_measured": "Izmērīts pogu pārbaudē: {ms} ms no {n} spiedieniem",
     "done": "Izdarīts",
     "activity": "Notikumi",
     # --- index --------------------------------------------------------------------------------

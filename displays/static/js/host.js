@@ -41,6 +41,7 @@ let client = null;
 let view = null;
 let joinCodes = new Map();
 let teamsFetchedFor = "";
+let calibration = {}; // touch latencies measured at the buzzer check, by player (docs/game-rules.md)
 
 // --- secret -----------------------------------------------------------------------------------
 
@@ -105,7 +106,12 @@ function connect() {
         });
       }
     },
-    onMessage: (message) => agentsPanel.message(message),
+    onMessage: (message) => {
+      if (message.type === "calibration") {
+        calibration = message.players || {};
+        if (view) drawTeams();
+      } else agentsPanel.message(message);
+    },
     onStatus: statusReporter((status) => {
       if (status.code === 4001) {
         sessionStorage.removeItem(SECRET_KEY);
@@ -520,15 +526,20 @@ function drawTeams() {
  * click with `set_touch_latency` (0–60 ms; the server refuses anything else). */
 function touchLatencyButton(player, label) {
   const latency = Math.round((player.touch_latency_us || 0) / 1000);
+  const measured = calibration[player.id];
+  const suggested = measured && measured.suggested_ms !== null ? measured.suggested_ms : null;
+  const measuredText =
+    suggested === null ? "" : t("touch_latency_measured", { ms: formatNumber(suggested), n: measured.samples });
   return h("button", {
     type: "button",
     class: "touch-latency",
-    title: t("touch_latency"),
+    title: measuredText ? `${t("touch_latency")}\n${measuredText}` : t("touch_latency"),
     "aria-label": `${t("touch_latency")}: ${label}`,
-    data: { touchLatency: player.id },
-    text: `⏱ ${latency ? `${formatNumber(latency)} ms` : "–"}`,
+    data: { touchLatency: player.id, measured: suggested === null ? "" : String(suggested) },
+    text: `⏱ ${latency ? `${formatNumber(latency)} ms` : "–"}${suggested !== null && suggested !== latency ? ` → ${formatNumber(suggested)}?` : ""}`,
     onclick: () => {
-      const answer = prompt(t("touch_latency_prompt", { name: label }), String(latency));
+      const question = [t("touch_latency_prompt", { name: label }), measuredText].filter(Boolean).join("\n");
+      const answer = prompt(question, String(suggested !== null ? suggested : latency));
       if (answer === null || answer.trim() === "") return;
       send({ type: "set_touch_latency", player_id: player.id, latency_ms: Math.round(Number(answer.replace(",", "."))) });
     },
