@@ -2,7 +2,9 @@
 
 ``chromium()`` yields a launched browser, or skips the test with the reason when the browser or
 the ``playwright`` package is missing — except under ``QUIZ_TEST_BROWSER=required`` (set by CI),
-where a missing browser fails the test instead.
+where a missing browser fails the test instead. tests/displays/conftest.py gives each test module
+one such browser as the ``browser`` fixture; ``open_page`` opens a page in a fresh context of it
+served by a ``FakeServer``, and ``expect`` is Playwright's, both waiting up to ``WAIT_MS``.
 
 ``FakeServer`` stands in for the contest server inside one browser context: it answers the page
 routes with ``displays.render_page``, serves ``displays/static`` and the pack's images, answers the
@@ -33,6 +35,7 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 ORIGIN = "http://quiz.test"
 PACKS = Path(__file__).resolve().parents[2] / "content" / "packs"
 SCREENSHOTS = os.environ.get("QUIZ_SCREENSHOTS", "")
+WAIT_MS = 10_000  # the fake server answers in-process: a page that needs longer is stuck
 
 
 def _unavailable(reason: str) -> None:
@@ -56,6 +59,24 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def open_page(browser: Any, server: FakeServer, path: str, **context: Any) -> Any:
+    """Open ``ORIGIN + path`` in a new context (viewport, has_touch …) served by ``server``."""
+    new_context = browser.new_context(**context)
+    server.install(new_context)
+    page = new_context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{ORIGIN}{path}")
+    return page
+
+
+def expect() -> Any:
+    """Playwright's ``expect``, waiting up to ``WAIT_MS``."""
+    from playwright.sync_api import expect as playwright_expect
+
+    playwright_expect.set_options(timeout=WAIT_MS)
+    return playwright_expect
 
 
 def screenshot(page: Any, name: str) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from displays.after import render_after
 from displays.messages import catalogue
 from game.questions import SingleChoice
 
-from .browser import ORIGIN, FakeServer, chromium, screenshot
+from .browser import ORIGIN, FakeServer, screenshot
 from .scenes import Scene
 
 pytestmark = pytest.mark.browser
@@ -43,12 +42,6 @@ def axe_script() -> str:
             pytest.fail("QUIZ_TEST_BROWSER=required but axe-playwright-python is not installed")
         pytest.skip("axe-playwright-python is not installed (pip install -e '.[test]')")
     return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def blocking_violations(page: Any) -> list[str]:

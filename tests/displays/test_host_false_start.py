@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,17 +10,10 @@ import pytest
 from displays.messages import catalogue
 from game import commands as c
 
-from .browser import ORIGIN, FakeServer, chromium, screenshot
+from .browser import WAIT_MS, FakeServer, open_page, screenshot
 from .scenes import MS, S, Scene
 
 pytestmark = pytest.mark.browser
-WAIT_MS = 10_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def false_started() -> Scene:
@@ -44,11 +36,12 @@ def false_started() -> Scene:
 def test_host_forgives_a_false_start(browser: Any, lang: str) -> None:
     scene = false_started()
     server = FakeServer(scene)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    server.install(context)
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(f"{ORIGIN}/host/bsq-test?lang={lang}#secret=hs_test_secret")
+    page = open_page(
+        browser,
+        server,
+        f"/host/bsq-test?lang={lang}#secret=hs_test_secret",
+        viewport={"width": 1280, "height": 800},
+    )
     texts = catalogue(lang)  # type: ignore[arg-type]
     item = page.locator("[data-false-starts] li")
     item.wait_for()

@@ -10,23 +10,16 @@ drawn, the document must not scroll sideways: wide content wraps or scrolls insi
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .browser import ORIGIN, FakeServer, chromium, now_ms, screenshot
+from .browser import ORIGIN, FakeServer, now_ms, screenshot
 from .scenes import PLAYERS, TEAMS, Scene
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 10_000
 WIDTH, HEIGHT = 1280, 800
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def agent_rows() -> list[dict[str, Any]]:

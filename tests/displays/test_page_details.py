@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ from game import commands as c
 from game.model import EstimationRules, Round
 from game.questions import NumberAnswer, Numeric
 
-from .browser import ORIGIN, FakeServer, chromium, screenshot
+from .browser import ORIGIN, FakeServer, screenshot
 from .scenes import S, Scene, first_of
 
 # (language, count, CLDR category, questions_count text)
@@ -47,12 +46,6 @@ PLURALS = [
     ("en", 2, "other", "2 questions"),
 ]
 FORMS = {"en": 2, "lv": 3, "lt": 4}  # CLDR categories: en one/other, lv zero/one/other, lt …
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.mark.parametrize("lang", ["lv", "lt", "en"])

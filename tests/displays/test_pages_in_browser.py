@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,31 +18,15 @@ from displays.messages import catalogue
 from game import commands as c
 from game.questions import MultipleChoice, Numeric, OpenText, Ordering, SingleChoice
 
-from .browser import ORIGIN, FakeServer, chromium, screenshot
+from .browser import WAIT_MS, FakeServer, expect, open_page, screenshot
 from .scenes import MS, S, Scene
 
 pytestmark = pytest.mark.browser
-WAIT_MS = 10_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture
 def scene() -> Scene:
     return Scene(int(time.time() * 1_000_000))
-
-
-def open_page(browser: Any, server: FakeServer, path: str, **options: Any) -> Any:
-    context = browser.new_context(**options)
-    server.install(context)
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(f"{ORIGIN}{path}")
-    return page
 
 
 def wait_for(predicate: Any, page: Any, what: str) -> None:
@@ -53,13 +36,6 @@ def wait_for(predicate: Any, page: Any, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         page.wait_for_timeout(20)
-
-
-def expect() -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    playwright_expect.set_options(timeout=WAIT_MS)
-    return playwright_expect
 
 
 # --- big screen -----------------------------------------------------------------------------

@@ -15,14 +15,13 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from game import commands as c
 
-from .browser import ORIGIN, FakeServer, chromium, screenshot
+from .browser import ORIGIN, FakeServer, screenshot
 from .pack_scenes import pack_views
 from .scenes import MS, S, Scene
 
@@ -84,12 +83,6 @@ document.addEventListener("screen:drawn", () => {
 @functools.cache
 def all_views() -> tuple[tuple[str, dict[str, Any]], ...]:
     return tuple(pack_views("display", int(time.time() * 1_000_000)))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def push_all(server: FakeServer, page: Any, first_seq: int) -> list[dict[str, Any]]:

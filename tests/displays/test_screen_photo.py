@@ -5,42 +5,28 @@ screen's language, and none of the host's anti-cheat details."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from displays.messages import catalogue
 
-from .browser import ORIGIN, FakeServer, chromium, screenshot
+from .browser import WAIT_MS, FakeServer, expect, open_page, screenshot
 from .scenes import Scene
 
 pytestmark = pytest.mark.browser
-WAIT_MS = 10_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-def expect() -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    playwright_expect.set_options(timeout=WAIT_MS)
-    return playwright_expect
 
 
 @pytest.mark.parametrize("lang", ["lv", "lt", "en"])
 def test_the_screen_races_the_photo_finish_of_the_last_buzz(browser: Any, lang: str) -> None:
     scene = Scene(int(time.time() * 1_000_000)).start().buzzer_open()
     server = FakeServer(scene)
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    server.install(context)
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(f"{ORIGIN}/screen/bsq-test?lang={lang}#token=st_test")
+    page = open_page(
+        browser,
+        server,
+        f"/screen/bsq-test?lang={lang}#token=st_test",
+        viewport={"width": 1920, "height": 1080},
+    )
     panel = page.locator("[data-screen-photo]")
     expect()(page.locator("[data-options] li").first).to_be_visible()
     expect()(panel).to_be_hidden()
@@ -71,17 +57,18 @@ def test_the_screen_races_the_photo_finish_of_the_last_buzz(browser: Any, lang: 
     screenshot(page, f"screen-photo-finish-{lang}")
     html = panel.inner_html()
     assert "clamped" not in html and "allowed" not in html
-    context.close()
+    page.context.close()
 
 
 def test_the_host_lists_every_photo_finish_of_the_contest(browser: Any) -> None:
     scene = Scene(int(time.time() * 1_000_000)).start().buzzer_open().photo_finish()
     server = FakeServer(scene)
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
-    server.install(context)
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(f"{ORIGIN}/host/bsq-test?lang=lt#secret=hs_test_secret")
+    page = open_page(
+        browser,
+        server,
+        "/host/bsq-test?lang=lt#secret=hs_test_secret",
+        viewport={"width": 1500, "height": 1100},
+    )
     history = page.locator("[data-pf-history]")
     expect()(history).to_be_visible()
     expect()(history.locator("[data-pf-history-count]")).to_have_text("(1)")
@@ -95,17 +82,18 @@ def test_the_host_lists_every_photo_finish_of_the_contest(browser: Any) -> None:
     expect()(item.locator("[data-pf-rows] tr")).to_have_count(3)
     expect()(item.locator(".clamped-mark")).to_have_count(1)
     screenshot(page, "host-photo-finish-history-lt")
-    context.close()
+    page.context.close()
 
 
 def test_the_host_sets_a_players_touch_latency(browser: Any) -> None:
     scene = Scene(int(time.time() * 1_000_000)).start()
     server = FakeServer(scene)
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
-    server.install(context)
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(f"{ORIGIN}/host/bsq-test?lang=lv#secret=hs_test_secret")
+    page = open_page(
+        browser,
+        server,
+        "/host/bsq-test?lang=lv#secret=hs_test_secret",
+        viewport={"width": 1500, "height": 1100},
+    )
     button = page.locator("[data-touch-latency='p-anna']")
     expect()(button).to_have_text("⏱ –")
     expect()(button).to_have_attribute("title", catalogue("lv")["touch_latency"])
@@ -119,4 +107,4 @@ def test_the_host_sets_a_players_touch_latency(browser: Any) -> None:
         "player_id": "p-anna",
         "latency_ms": 28,
     }
-    context.close()
+    page.context.close()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ import pytest
 from displays.messages import catalogue
 from game import commands as c
 
-from .browser import ORIGIN, FakeServer, chromium, screenshot
+from .browser import ORIGIN, FakeServer, screenshot
 from .pack_scenes import pack_views
 from .scenes import MS, Scene
 
@@ -65,12 +64,6 @@ ANSWER_MOMENTS = ("buzzer/answering/", "all_play/answers_open/", "estimation/ans
 def answer_views() -> tuple[tuple[str, dict[str, Any]], ...]:
     views = pack_views("player", int(time.time() * 1_000_000), team_id="siauliai")
     return tuple((label, view) for label, view in views if label.startswith(ANSWER_MOMENTS))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def open_phone(browser: Any, server: FakeServer, path: str, script: str = "") -> Any:

@@ -14,20 +14,17 @@ Skips with the reason when Chromium or playwright is missing, unless QUIZ_TEST_B
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from loadtests.harness import QuizServer
 from tests.displays.browser import chromium, screenshot
+from tests.e2e.pages import WAIT_MS, expect, installed_quiz, open_page
 
 pytestmark = pytest.mark.browser
-WAIT_MS = 20_000
 TOKEN = "admin-plan-e2e-token-0123456789"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 LIBRARIES = {  # nothing listens on port 9: opening a kiosk never asks its library
@@ -37,27 +34,13 @@ LIBRARIES = {  # nothing listens on port 9: opening a kiosk never asks its libra
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[QuizServer]:
-    quiz = QuizServer(
-        data_dir=tmp_path / "data",
-        log_level=None,
-        base_env={k: v for k, v in os.environ.items() if not k.startswith("QUIZ_")},
-        env={
-            "QUIZ_ADMIN_TOKEN": TOKEN,
-            "QUIZ_LIBRARIES": json.dumps(LIBRARIES),
-            "QUIZ_CARD_HASH_SECRET": "admin-plan-e2e-card-hash-secret",
-        },
-        command=(str(Path(sys.executable).parent / "quiz"),),
-        start_timeout=60,
-    )
-    with quiz:
+    settings = {
+        "QUIZ_ADMIN_TOKEN": TOKEN,
+        "QUIZ_LIBRARIES": json.dumps(LIBRARIES),
+        "QUIZ_CARD_HASH_SECRET": "admin-plan-e2e-card-hash-secret",
+    }
+    with installed_quiz(tmp_path, settings) as quiz:
         yield quiz
-
-
-def expect() -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    playwright_expect.set_options(timeout=WAIT_MS)
-    return playwright_expect
 
 
 def contests(base: str) -> list[str]:
@@ -71,10 +54,13 @@ def test_a_refused_plan_makes_nothing_and_the_kiosk_link_opens_the_kiosk(
 ) -> None:
     base = server.base
     with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        admin = context.new_page()
-        admin.set_default_timeout(WAIT_MS)
-        admin.goto(f"{base}/admin?lang=en")
+        admin = open_page(
+            browser,
+            f"{base}/admin?lang=en",
+            accept_dialogs=False,
+            viewport={"width": 1280, "height": 900},
+        )
+        context = admin.context
         admin.fill("[data-admin-token]", TOKEN)
         admin.click("[data-signin-button]")
         expect()(admin.locator("[data-admin-main]")).to_be_visible()

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,9 +30,9 @@ from displays.messages import catalogue
 from displays.messages.after import AFTER
 from loadtests.harness import QuizServer
 from tests.displays.browser import chromium, screenshot
+from tests.e2e.pages import WAIT_MS, command, expect, installed_quiz, open_page
 
 pytestmark = pytest.mark.browser
-WAIT_MS = 20_000
 TOKEN = "admin-e2e-token-0123456789"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -42,38 +40,8 @@ ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[QuizServer]:
     """The installed `quiz` script with an admin token and none of this process's settings."""
-    quiz = QuizServer(
-        {"QUIZ_ADMIN_TOKEN": TOKEN},
-        data_dir=tmp_path / "data",
-        log_level=None,
-        base_env={k: v for k, v in os.environ.items() if not k.startswith("QUIZ_")},
-        command=(str(Path(sys.executable).parent / "quiz"),),
-        start_timeout=60,
-    )
-    with quiz:
+    with installed_quiz(tmp_path, {"QUIZ_ADMIN_TOKEN": TOKEN}) as quiz:
         yield quiz
-
-
-def expect() -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    playwright_expect.set_options(timeout=WAIT_MS)
-    return playwright_expect
-
-
-def open_page(browser: Any, url: str, **options: Any) -> Any:
-    context = browser.new_context(**options)
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(url)
-    return page
-
-
-def command(host: Any, name: str) -> None:
-    button = host.locator(f"[data-command='{name}']")
-    expect()(button).to_be_enabled()
-    button.click()
 
 
 def host_commands(base: str, contest_id: str, secret: str, *commands: dict[str, Any]) -> None:

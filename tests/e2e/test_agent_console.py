@@ -12,9 +12,7 @@ console (1280×800) and the screen (1920×1080) for a look.
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,39 +23,16 @@ from websockets.sync.client import connect
 
 from loadtests.harness import QuizServer
 from tests.displays.browser import chromium, screenshot
+from tests.e2e.pages import expect, installed_quiz, open_page
 from tests.server.conftest import setup_contest
 
 pytestmark = pytest.mark.browser
 
-WAIT_MS = 20_000
-
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[QuizServer]:
-    quiz = QuizServer(
-        data_dir=tmp_path / "data",
-        log_level=None,
-        base_env={k: v for k, v in os.environ.items() if not k.startswith("QUIZ_")},
-        command=(str(Path(sys.executable).parent / "quiz"),),
-        start_timeout=60,
-    )
-    with quiz:
+    with installed_quiz(tmp_path) as quiz:
         yield quiz
-
-
-def _expect() -> Any:
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=WAIT_MS)
-    return expect
-
-
-def _page(browser: Any, url: str, width: int, height: int) -> Any:
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(url)
-    return page
 
 
 def _reply(ws: Any, message_id: str) -> dict[str, Any]:
@@ -73,22 +48,21 @@ def test_the_host_creates_an_agent_and_a_check_press_lights_console_and_screen(s
         events_before = http.get(
             f"/api/contests/{contest['id']}/events", headers=contest["auth"]
         ).json()["events"]
-    expect = _expect()
     with chromium() as browser:
-        host = _page(
+        host = open_page(
             browser,
             f"{server.base}/host/{contest['id']}?lang=en#secret={contest['secret']}",
-            1280,
-            800,
+            accept_dialogs=False,
+            viewport={"width": 1280, "height": 800},
         )
-        screen = _page(
+        screen = open_page(
             browser,
             f"{server.base}/screen/{contest['id']}?lang=lv#token={contest['screen_token']}",
-            1920,
-            1080,
+            accept_dialogs=False,
+            viewport={"width": 1920, "height": 1080},
         )
         panel = host.locator("[data-agents-panel]")
-        expect(panel.locator("[data-agents-none]")).to_be_visible()
+        expect()(panel.locator("[data-agents-none]")).to_be_visible()
 
         # Create the Liepāja agent in the console.
         panel.locator("[data-agent-new] summary").click()
@@ -96,20 +70,20 @@ def test_the_host_creates_an_agent_and_a_check_press_lights_console_and_screen(s
         panel.locator("[data-agent-team][value='liepaja']").check()
         panel.locator("[data-agent-form] button[type=submit]").click()
         snippet = panel.locator("[data-agent-snippet]")
-        expect(snippet).to_contain_text("[[box]]")
+        expect()(snippet).to_contain_text("[[box]]")
         text = snippet.text_content()
         assert f'contest = "{contest["id"]}"' in text and 'channels = { 1 = "liepaja" }' in text
         assert f'server = "ws://{server.base.split("://", 1)[1]}"' in text
         token = re.search(r"QUIZ_AGENT_TOKEN=(at_[\w-]+)", text).group(1)
-        expect(panel.locator(".agent-item")).to_have_count(1)
-        expect(panel.locator(".agent-item [data-agent-name]")).to_have_text("Liepāja")
+        expect()(panel.locator(".agent-item")).to_have_count(1)
+        expect()(panel.locator(".agent-item [data-agent-name]")).to_have_text("Liepāja")
 
         # Turn the buzzer check on: the console says so, the screen shows its overlay.
         panel.locator("[data-check-toggle]").click()
-        expect(panel.locator("[data-check-toggle]")).to_have_attribute("aria-pressed", "true")
+        expect()(panel.locator("[data-check-toggle]")).to_have_attribute("aria-pressed", "true")
         overlay = screen.locator("[data-check-overlay]")
-        expect(overlay).to_be_visible()
-        expect(overlay).to_contain_text("Pogu pārbaude")
+        expect()(overlay).to_be_visible()
+        expect()(overlay).to_contain_text("Pogu pārbaude")
 
         # The venue's agent connects with the token, reports its box and presses.
         with connect(f"{server.ws}/ws/{contest['id']}") as agent:
@@ -132,8 +106,8 @@ def test_the_host_creates_an_agent_and_a_check_press_lights_console_and_screen(s
             }
             agent.send(json.dumps(status))
             assert _reply(agent, "st-1")["type"] == "ack"
-            expect(panel.locator(".agent-item.connected")).to_have_count(1)
-            expect(panel.locator(".agent-item [data-agent-boxes]")).to_contain_text("LIEP-1")
+            expect()(panel.locator(".agent-item.connected")).to_have_count(1)
+            expect()(panel.locator(".agent-item [data-agent-boxes]")).to_contain_text("LIEP-1")
 
             press = {
                 "type": "press",
@@ -146,19 +120,19 @@ def test_the_host_creates_an_agent_and_a_check_press_lights_console_and_screen(s
             }
             agent.send(json.dumps(press))
             assert _reply(agent, "p-1") == {"type": "ack", "id": "p-1", "check": True}
-            expect(panel.locator(".check-light.lit[data-team-id='liepaja']")).to_be_visible()
-            expect(overlay).to_have_class(re.compile(r"\blit\b"))
-            expect(overlay.locator("[data-check-team]")).to_have_text("Liepāja")
+            expect()(panel.locator(".check-light.lit[data-team-id='liepaja']")).to_be_visible()
+            expect()(overlay).to_have_class(re.compile(r"\blit\b"))
+            expect()(overlay.locator("[data-check-team]")).to_have_text("Liepāja")
             screenshot(screen, "agents-screen-check-1920x1080")
             screenshot(host, "agents-console-check-1280x800")
-            expect(panel.locator(".agent-item [data-agent-presses]")).to_contain_text(
+            expect()(panel.locator(".agent-item [data-agent-presses]")).to_contain_text(
                 "1 in the check"
             )
 
         # Off again: the overlay goes away; nothing was scored or logged.
         panel.locator("[data-check-toggle]").click()
-        expect(overlay).to_be_hidden()
-        expect(panel.locator(".agent-item.connected")).to_have_count(0)
+        expect()(overlay).to_be_hidden()
+        expect()(panel.locator(".agent-item.connected")).to_have_count(0)
     with httpx.Client(base_url=server.base, timeout=10) as http:
         events_after = http.get(
             f"/api/contests/{contest['id']}/events", headers=contest["auth"]

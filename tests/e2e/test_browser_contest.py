@@ -14,8 +14,6 @@ Skips with the reason when Chromium or playwright is missing, unless QUIZ_TEST_B
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,10 +35,10 @@ from game.questions import (
 )
 from loadtests.harness import QuizServer
 from tests.displays.browser import chromium, screenshot
+from tests.e2e.pages import command, expect, installed_quiz, open_page
 
 pytestmark = pytest.mark.browser
 
-WAIT_MS = 20_000
 CONTEST_ID = "e2e-baltic"
 TEAMS = (
     {
@@ -155,14 +153,7 @@ EXPECTED = [("Jelgava", 40), ("Šiauliai", 25), ("Liepāja", 15)]
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[QuizServer]:
     """The installed `quiz` script, with none of this process's QUIZ_* settings."""
-    quiz = QuizServer(
-        data_dir=tmp_path / "data",
-        log_level=None,
-        base_env={k: v for k, v in os.environ.items() if not k.startswith("QUIZ_")},
-        command=(str(Path(sys.executable).parent / "quiz"),),
-        start_timeout=60,
-    )
-    with quiz:
+    with installed_quiz(tmp_path) as quiz:
         yield quiz
 
 
@@ -217,28 +208,6 @@ def create_contest(base: str) -> Contest:
 
 
 # --- the browser side -----------------------------------------------------------------------
-
-
-def expect() -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    playwright_expect.set_options(timeout=WAIT_MS)
-    return playwright_expect
-
-
-def open_page(browser: Any, url: str, **options: Any) -> Any:
-    context = browser.new_context(**options)
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(url)
-    return page
-
-
-def command(host: Any, name: str) -> None:
-    button = host.locator(f"[data-command='{name}']")
-    expect()(button).to_be_enabled()
-    button.click()
 
 
 def join(browser: Any, base: str, lang: str, code: str, name: str) -> Any:

@@ -31,10 +31,10 @@ from tests.circulation_bridge.libraries import (
     Pysip2Library,
 )
 from tests.displays.browser import chromium, screenshot
+from tests.e2e.pages import expect, installed_quiz, open_page
 
 pytestmark = pytest.mark.browser
 
-WAIT_MS = 20_000
 CONTEST = "kiosk-e2e"
 LIBRARIAN_PIN = "8642"
 
@@ -59,31 +59,9 @@ def server(tmp_path: Path, library: Any) -> Iterator[QuizServer]:
             "pin_required": True,
         }
     }
-    quiz = QuizServer(
-        data_dir=tmp_path / "data",
-        log_level="debug",
-        base_env={k: v for k, v in os.environ.items() if not k.startswith("QUIZ_")},
-        env={"QUIZ_LIBRARIES": json.dumps(libraries), "QUIZ_CARD_HASH_SECRET": SECRET},
-        command=(str(Path(sys.executable).parent / "quiz"),),
-        start_timeout=60,
-    )
-    with quiz:
+    settings = {"QUIZ_LIBRARIES": json.dumps(libraries), "QUIZ_CARD_HASH_SECRET": SECRET}
+    with installed_quiz(tmp_path, settings, log_level="debug") as quiz:
         yield quiz
-
-
-def expect() -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    playwright_expect.set_options(timeout=WAIT_MS)
-    return playwright_expect
-
-
-def open_page(browser: Any, url: str, **options: Any) -> Any:
-    page = browser.new_context(**options).new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(url)
-    return page
 
 
 def set_up(base: str) -> tuple[dict[str, str], str]:
