@@ -71,6 +71,15 @@ def open_page(browser: Any, server: FakeServer, path: str, **context: Any) -> An
     return page
 
 
+def wait_for(predicate: Any, page: Any, what: str) -> None:
+    """Let the page run until ``predicate()`` holds (the fake server answers inside waits)."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        page.wait_for_timeout(20)
+
+
 def expect() -> Any:
     """Playwright's ``expect``, waiting up to ``WAIT_MS``."""
     from playwright.sync_api import expect as playwright_expect

@@ -10,7 +10,7 @@ import pytest
 
 from displays.messages import catalogue
 
-from .browser import WAIT_MS, FakeServer, expect, open_page
+from .browser import FakeServer, expect, open_page, wait_for
 from .scenes import Scene
 
 pytestmark = pytest.mark.browser
@@ -43,9 +43,7 @@ def test_the_measured_latency_is_shown_and_offered(browser: Any, lang: str) -> N
 
     page.once("dialog", answer)
     button.click()
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not server.sent_by("host", "command") and time.monotonic() < deadline:
-        page.wait_for_timeout(20)
+    wait_for(lambda: server.sent_by("host", "command"), page, "the console's command")
     assert offered == ["28"]
     assert server.sent_by("host", "command")[-1]["command"] == {
         "type": "set_touch_latency",

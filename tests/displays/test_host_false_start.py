@@ -10,7 +10,7 @@ import pytest
 from displays.messages import catalogue
 from game import commands as c
 
-from .browser import WAIT_MS, FakeServer, open_page, screenshot
+from .browser import FakeServer, open_page, screenshot, wait_for
 from .scenes import MS, S, Scene
 
 pytestmark = pytest.mark.browser
@@ -48,10 +48,7 @@ def test_host_forgives_a_false_start(browser: Any, lang: str) -> None:
     assert texts["false_started_team"].format(team="Liepāja") in item.inner_text()
     screenshot(page, f"host-false-start-{lang}")
     item.get_by_role("button", name=texts["cmd_forgive_false_start"]).click()
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not server.sent_by("host", "command"):
-        assert time.monotonic() < deadline, "the console sent no command"
-        page.wait_for_timeout(20)
+    wait_for(lambda: server.sent_by("host", "command"), page, "the console's command")
     assert server.sent_by("host", "command")[-1]["command"] == {
         "type": "forgive_false_start",
         "team_id": "liepaja",

@@ -18,7 +18,7 @@ from displays.messages import catalogue
 from game import commands as c
 from game.questions import MultipleChoice, Numeric, OpenText, Ordering, SingleChoice
 
-from .browser import WAIT_MS, FakeServer, expect, open_page, screenshot
+from .browser import FakeServer, expect, open_page, screenshot, wait_for
 from .scenes import MS, S, Scene
 
 pytestmark = pytest.mark.browser
@@ -27,15 +27,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def scene() -> Scene:
     return Scene(int(time.time() * 1_000_000))
-
-
-def wait_for(predicate: Any, page: Any, what: str) -> None:
-    """Let the page run until ``predicate()`` holds (the fake server answers inside waits)."""
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        page.wait_for_timeout(20)
 
 
 # --- big screen -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 
 from displays.messages import catalogue
 
-from .browser import WAIT_MS, FakeServer, expect, open_page, screenshot
+from .browser import FakeServer, expect, open_page, screenshot, wait_for
 from .scenes import Scene
 
 pytestmark = pytest.mark.browser
@@ -99,9 +99,7 @@ def test_the_host_sets_a_players_touch_latency(browser: Any) -> None:
     expect()(button).to_have_attribute("title", catalogue("lv")["touch_latency"])
     page.once("dialog", lambda dialog: dialog.accept("28"))
     button.click()
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not server.sent_by("host", "command") and time.monotonic() < deadline:
-        page.wait_for_timeout(20)
+    wait_for(lambda: server.sent_by("host", "command"), page, "the console's command")
     assert server.sent_by("host", "command")[-1]["command"] == {
         "type": "set_touch_latency",
         "player_id": "p-anna",
