@@ -3,6 +3,7 @@ uvicorn server in a subprocess, and the PostgreSQL URL from QUIZ_TEST_POSTGRES_U
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +52,30 @@ def settings(tmp_path: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def with_agent(client: TestClient) -> Iterator[tuple[TestClient, dict[str, Any], Any]]:
+    """The ``setup_contest`` contest with a Liepāja venue agent (``contest["agent"]``: the API's
+    answer, with its ``agent_token``), and ``connect(role, **hello)``: a TestClient WebSocket
+    past its welcome, closed after the test."""
+    contest = setup_contest(client)
+    made = client.post(
+        f"/api/contests/{contest['id']}/agents",
+        headers=contest["auth"],
+        json={"venue": "Liepāja", "teams": ["liepaja"]},
+    )
+    assert made.status_code == 201, made.text
+    contest["agent"] = made.json()
+    with contextlib.ExitStack() as stack:
+
+        def connect(role: str, **hello: Any) -> Any:
+            ws = stack.enter_context(client.websocket_connect(f"/ws/{contest['id']}"))
+            ws.send_json({"type": "hello", "role": role, **hello})
+            assert ws.receive_json()["type"] == "welcome"
+            return ws
+
+        yield client, contest, connect
 
 
 def questions(*items: Any) -> list[Any]:

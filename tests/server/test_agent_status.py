@@ -5,17 +5,14 @@ connection, boxes, clock bound, heartbeat and presses — accepted, and refused 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from server.agents import AgentBoard
-from server.app import create_app
 from server.hub import Connection, ContestHub
-from tests.server.conftest import make_settings, receive_until, reply_to, setup_contest
+from tests.server.conftest import receive_until, reply_to
 
 STATUS = {
     "type": "status",
@@ -37,25 +34,8 @@ STATUS = {
 
 
 @pytest.fixture
-def live(tmp_path):
-    settings = make_settings(tmp_path, hello_timeout=2.0, ping_interval=0.2)
-    with TestClient(create_app(settings)) as client, contextlib.ExitStack() as stack:
-        contest = setup_contest(client)
-        made = client.post(
-            f"/api/contests/{contest['id']}/agents",
-            headers=contest["auth"],
-            json={"venue": "Liepāja", "teams": ["liepaja"]},
-        )
-        assert made.status_code == 201, made.text
-        contest["agent"] = made.json()
-
-        def connect(role: str, **hello: Any) -> Any:
-            ws = stack.enter_context(client.websocket_connect(f"/ws/{contest['id']}"))
-            ws.send_json({"type": "hello", "role": role, **hello})
-            assert ws.receive_json()["type"] == "welcome"
-            return ws
-
-        yield client, contest, connect
+def live(with_agent):
+    return with_agent
 
 
 def _agent(connect: Any, contest: dict[str, Any]) -> Any:

@@ -6,7 +6,6 @@ restart."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from typing import Any
 
@@ -15,8 +14,7 @@ import pytest
 import websockets
 from starlette.testclient import TestClient
 
-from server.app import create_app
-from tests.server.conftest import make_settings, setup_contest
+from tests.server.conftest import setup_contest
 
 
 class Peer:
@@ -50,31 +48,20 @@ class Peer:
 
 
 @pytest.fixture
-def live(tmp_path):
-    settings = make_settings(tmp_path, hello_timeout=2.0, ping_interval=0.2)
-    with TestClient(create_app(settings)) as client, contextlib.ExitStack() as stack:
-        contest = setup_contest(client)
-        made = client.post(
-            f"/api/contests/{contest['id']}/agents",
-            headers=contest["auth"],
-            json={"venue": "Liepāja", "teams": ["liepaja"]},
-        )
-        assert made.status_code == 201, made.text
-        contest["agent_token"] = made.json()["agent_token"]
+def live(with_agent):
+    """``connect(role)`` with the role's credential, as a ``Peer``."""
+    client, contest, connect_as = with_agent
+    credentials = {
+        "host": {"secret": contest["secret"]},
+        "player": {"token": contest["tokens"]["jelgava"]},
+        "display": {"token": contest["screen_token"]},
+        "agent": {"token": contest["agent"]["agent_token"]},
+    }
 
-        def connect(role: str) -> Any:
-            credential = {
-                "host": {"secret": contest["secret"]},
-                "player": {"token": contest["tokens"]["jelgava"]},
-                "display": {"token": contest["screen_token"]},
-                "agent": {"token": contest["agent_token"]},
-            }[role]
-            ws = Peer(stack.enter_context(client.websocket_connect(f"/ws/{contest['id']}")))
-            ws.send_json({"type": "hello", "role": role, **credential})
-            assert ws.receive_json()["type"] == "welcome"
-            return ws
+    def connect(role: str) -> Any:
+        return Peer(connect_as(role, **credentials[role]))
 
-        yield client, contest, connect
+    return client, contest, connect
 
 
 def _check(host: Any, on: bool, message_id: str = "chk") -> dict[str, Any]:
