@@ -62,8 +62,8 @@ HISTORY = 64
 FANOUT_SHARE = 0.4  # a burst of views takes at most this share of the event loop (ContestHub)
 CENSUS_INTERVAL = 0.5  # at most two "who is connected" updates a second to the host
 PING = "\x00ping"  # a backlog marker: the ping is stamped (t0) when it is really written
-MAX_PENDING_PINGS = 8  # a tablet's unanswered pings kept (one a second: 8 s of them)
-MAX_PENDING_AGENT_PINGS = 40  # an agent is pinged five times a second: 8 s of them, too
+AGENT_PINGS = 5  # pings of each venue agent per ping interval (a tablet gets one; server.ws)
+MAX_PENDING_PINGS = 8  # unanswered pings kept per ping a round: eight rounds' worth
 REMOVED = error("player_removed", "the host removed this player from the contest").decode()
 REVOKED = error("agent_revoked", "the host revoked this agent's token").decode()
 CHECK_STREAMS = ("host", "display")  # buzzer-check messages: the host, big screens and agents
@@ -243,7 +243,7 @@ class Connection:
         self.last_ping_id += 1
         t0 = self.stamp()
         self.pending_pings[self.last_ping_id] = t0
-        kept = MAX_PENDING_AGENT_PINGS if self.role == "agent" else MAX_PENDING_PINGS
+        kept = MAX_PENDING_PINGS * (AGENT_PINGS if self.role == "agent" else 1)
         if len(self.pending_pings) > kept:
             self.pending_pings.pop(min(self.pending_pings))
         return encode({"type": "ping", "id": self.last_ping_id, "t0": t0}).decode()

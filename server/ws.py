@@ -38,7 +38,7 @@ from server import presses
 from server import protocol as p
 from server.agents import buzzers_live
 from server.contests import ContestService, ServiceError
-from server.hub import PING, REVOKED, Connection
+from server.hub import AGENT_PINGS, PING, REVOKED, Connection
 from server.origins import request_origin_allowed
 from server.runner import CommandRef, CommitFailed, ContestBusy, ContestRunner, describe
 from server.wire import direct_frames
@@ -456,7 +456,6 @@ def _pong(message: p.Pong, conn: Connection, service: ContestService) -> None:
 
 
 PING_SLICES = 10
-AGENT_PINGS = 5  # pings of each venue agent per ping_interval (a tablet gets one)
 
 
 async def pinger(service: ContestService) -> None:
