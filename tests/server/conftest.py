@@ -78,6 +78,54 @@ def with_agent(client: TestClient) -> Iterator[tuple[TestClient, dict[str, Any],
         yield client, contest, connect
 
 
+class Peer:
+    """A test-client WebSocket that keeps what it read past, so no message is lost to a search
+    for another (a ``check`` may come before or after the ``ack`` that caused it)."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.inbox: list[dict[str, Any]] = []
+
+    def send_json(self, message: dict[str, Any]) -> None:
+        self.ws.send_json(message)
+
+    def receive_json(self) -> dict[str, Any]:
+        return self.inbox.pop(0) if self.inbox else self.ws.receive_json()
+
+    def next(self, predicate: Any, limit: int = 500) -> dict[str, Any]:
+        """The first message, read or not yet, that matches (the others stay in the inbox)."""
+        for index, message in enumerate(self.inbox):
+            if predicate(message):
+                return self.inbox.pop(index)
+        for _ in range(limit):
+            message = self.ws.receive_json()
+            if predicate(message):
+                return message
+            self.inbox.append(message)
+        raise AssertionError("no matching message")
+
+    def reply(self) -> dict[str, Any]:
+        return self.next(lambda m: m["type"] in ("ack", "error"))
+
+
+@pytest.fixture
+def peers(with_agent: Any) -> tuple[TestClient, dict[str, Any], Any]:
+    """``with_agent`` with ``connect(role)`` giving a ``Peer`` signed in with the role's credential
+    (the host's secret, Jelgava's player token, the screen token, the agent token)."""
+    client, contest, connect_as = with_agent
+    credentials = {
+        "host": {"secret": contest["secret"]},
+        "player": {"token": contest["tokens"]["jelgava"]},
+        "display": {"token": contest["screen_token"]},
+        "agent": {"token": contest["agent"]["agent_token"]},
+    }
+
+    def connect(role: str) -> Peer:
+        return Peer(connect_as(role, **credentials[role]))
+
+    return client, contest, connect
+
+
 def questions(*items: Any) -> list[Any]:
     return [msgspec.to_builtins(q) for q in items]
 

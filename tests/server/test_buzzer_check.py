@@ -1,6 +1,6 @@
 """The host's buzzer check (issue 12, docs/protocol.md §3.7): a press from a box or a tablet lights
 its team on the host console, the big screens and the agents, and never reaches the contest —
-no event, no score, no seq. Host only; refused while a buzzer question is live; off after a
+no event, no score, no seq. Host only; refused while a buzzer question is peers; off after a
 restart."""
 
 from __future__ import annotations
@@ -15,53 +15,6 @@ import websockets
 from starlette.testclient import TestClient
 
 from tests.server.conftest import setup_contest
-
-
-class Peer:
-    """A test-client WebSocket that keeps what it read past, so no message is lost to a search
-    for another (a ``check`` may come before or after the ``ack`` that caused it)."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.inbox: list[dict[str, Any]] = []
-
-    def send_json(self, message: dict[str, Any]) -> None:
-        self.ws.send_json(message)
-
-    def receive_json(self) -> dict[str, Any]:
-        return self.inbox.pop(0) if self.inbox else self.ws.receive_json()
-
-    def next(self, predicate: Any, limit: int = 500) -> dict[str, Any]:
-        """The first message, read or not yet, that matches (the others stay in the inbox)."""
-        for index, message in enumerate(self.inbox):
-            if predicate(message):
-                return self.inbox.pop(index)
-        for _ in range(limit):
-            message = self.ws.receive_json()
-            if predicate(message):
-                return message
-            self.inbox.append(message)
-        raise AssertionError("no matching message")
-
-    def reply(self) -> dict[str, Any]:
-        return self.next(lambda m: m["type"] in ("ack", "error"))
-
-
-@pytest.fixture
-def live(with_agent):
-    """``connect(role)`` with the role's credential, as a ``Peer``."""
-    client, contest, connect_as = with_agent
-    credentials = {
-        "host": {"secret": contest["secret"]},
-        "player": {"token": contest["tokens"]["jelgava"]},
-        "display": {"token": contest["screen_token"]},
-        "agent": {"token": contest["agent"]["agent_token"]},
-    }
-
-    def connect(role: str) -> Any:
-        return Peer(connect_as(role, **credentials[role]))
-
-    return client, contest, connect
 
 
 def _check(host: Any, on: bool, message_id: str = "chk") -> dict[str, Any]:
@@ -91,8 +44,8 @@ def _phase(message: dict[str, Any]) -> str | None:
     return (message["view"]["question"] or {}).get("phase")
 
 
-def test_the_host_turns_the_check_on_and_off_and_screens_and_agents_hear_it(live):
-    _, _contest, connect = live
+def test_the_host_turns_the_check_on_and_off_and_screens_and_agents_hear_it(peers):
+    _, _contest, connect = peers
     host, screen, agent = connect("host"), connect("display"), connect("agent")
     ack = _check(host, True)
     assert ack["type"] == "ack" and ack["id"] == "chk" and isinstance(ack["seq"], int)
@@ -103,8 +56,8 @@ def test_the_host_turns_the_check_on_and_off_and_screens_and_agents_hear_it(live
         assert ws.next(lambda m: m["type"] == "check")["on"] is False
 
 
-def test_a_client_that_connects_during_the_check_hears_it_after_its_first_view(live):
-    _, _contest, connect = live
+def test_a_client_that_connects_during_the_check_hears_it_after_its_first_view(peers):
+    _, _contest, connect = peers
     host = connect("host")
     _check(host, True)
     for role in ("display", "agent", "host"):
@@ -115,8 +68,8 @@ def test_a_client_that_connects_during_the_check_hears_it_after_its_first_view(l
 
 
 @pytest.mark.parametrize("role", ["player", "display", "agent"])
-def test_only_the_host_runs_the_check(live, role):
-    _, _contest, connect = live
+def test_only_the_host_runs_the_check(peers, role):
+    _, _contest, connect = peers
     ws = connect(role)
     ws.send_json({"type": "check", "id": "x", "on": True})
     refused = ws.reply()
@@ -131,15 +84,15 @@ def test_only_the_host_runs_the_check(live, role):
         {"type": "check", "on": True},
     ],
 )
-def test_a_malformed_check_is_refused(live, message):
-    _, _, connect = live
+def test_a_malformed_check_is_refused(peers, message):
+    _, _, connect = peers
     host = connect("host")
     host.send_json(message)
     assert host.reply()["code"] == "invalid_message"
 
 
-def test_box_and_tablet_presses_light_their_team_everywhere_and_change_nothing(live):
-    client, contest, connect = live
+def test_box_and_tablet_presses_light_their_team_everywhere_and_change_nothing(peers):
+    client, contest, connect = peers
     host, screen, agent, tablet = (connect(r) for r in ("host", "display", "agent", "player"))
     before_events, before_scores = _events(client, contest), _scores(client, contest)
     _check(host, True)
@@ -180,8 +133,8 @@ def test_box_and_tablet_presses_light_their_team_everywhere_and_change_nothing(l
     assert row["presses"]["accepted"] == 0 and row["refused"] == {}
 
 
-def test_a_check_press_for_a_team_the_sender_does_not_serve_is_refused(live):
-    _, _contest, connect = live
+def test_a_check_press_for_a_team_the_sender_does_not_serve_is_refused(peers):
+    _, _contest, connect = peers
     host, agent, tablet = connect("host"), connect("agent"), connect("player")
     _check(host, True)
     agent.send_json({"type": "press", "id": 1, "team_id": "jelgava", "pressed_at": 1.0})
@@ -195,8 +148,8 @@ def test_a_check_press_for_a_team_the_sender_does_not_serve_is_refused(live):
     assert "check_press" not in seen
 
 
-def test_the_check_is_refused_while_a_buzzer_question_is_live_and_ends_when_buzzers_arm(live):
-    _client, _contest, connect = live
+def test_the_check_is_refused_while_a_buzzer_question_is_live_and_ends_when_buzzers_arm(peers):
+    _client, _contest, connect = peers
     host, screen = connect("host"), connect("display")
     for kind in ("start_contest", "start_round", "show_question"):
         _command(host, kind)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from server.calibration import MIN_SAMPLES, PAIR_WINDOW_US, TouchCalibration
-from tests.server.test_buzzer_check import _check, live  # noqa: F401 (the fixture)
 
 MS = 1000
 
@@ -46,10 +45,11 @@ def _answer_ping(ws: Any, offset_ms: float) -> float:
     return float(ping["t0"])
 
 
-def test_the_host_gets_the_suggested_latency_from_check_presses(live):  # noqa: F811
-    _, _contest, connect = live
+def test_the_host_gets_the_suggested_latency_from_check_presses(peers):
+    _, _contest, connect = peers
     host, tablet, agent = connect("host"), connect("player"), connect("agent")
-    assert _check(host, True)["type"] == "ack"
+    host.send_json({"type": "check", "id": "chk", "on": True})
+    assert host.reply()["type"] == "ack"
     base = _answer_ping(tablet, 0.0)
     _answer_ping(agent, 5_000.0)  # the agent's clock runs 5 s ahead of the server's
     tablet.next(lambda m: m["type"] == "clock")
