@@ -63,6 +63,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from game import commands as c
@@ -249,15 +251,26 @@ class Cluster:
         self.lease_ms = int(settings.lease_seconds * 1000)
         self.renew = settings.lease_renew_seconds
         self.forward_wait = settings.lease_seconds + 5 * settings.lease_renew_seconds + 2
+        # One quick retry (a pooled connection that died with a restarted Redis), never the
+        # client's own back-off: the loops below notice an outage and try again at each renewal,
+        # and a command waiting for Redis would only hold its client's answer back
         self.redis = aioredis.Redis.from_url(
             settings.redis_url,
             socket_timeout=max(1.0, settings.lease_renew_seconds),
             socket_connect_timeout=1.0,
+            retry=Retry(NoBackoff(), 1),
         )
         # BLPOP and the subscription wait up to POP_WAIT for news: their reads get more time
         self.listening = aioredis.Redis.from_url(
-            settings.redis_url, socket_timeout=POP_WAIT + 2.0, socket_connect_timeout=1.0
+            settings.redis_url,
+            socket_timeout=POP_WAIT + 2.0,
+            socket_connect_timeout=1.0,
+            retry=Retry(NoBackoff(), 0),  # the subscriber subscribes afresh itself
+            health_check_interval=10,  # a silently dead subscription fails its PING
         )
+        # whether our reply channel is subscribed: a command forwarded while it is not would be
+        # carried out with nobody listening for its reply
+        self.subscribed = asyncio.Event()
         self.tokens: dict[str, int] = {}  # contests this process owns: their fencing tokens
         self.pending: dict[str, asyncio.Future[Reply]] = {}
         self.locks: dict[str, asyncio.Lock] = {}
@@ -418,14 +431,14 @@ class Cluster:
         contest_id = runner.contest_id
         holder = f"{self.node} {token}"
         try:
-            current = await self._db(self.service.store.claim_fence, contest_id, token)
+            held, current = await self._db(self.service.store.claim_fence, contest_id, token)
         except Exception as failure:
             log.warning("contest %s: cannot claim the lease's token: %s", contest_id, failure)
             await self._release(contest_id, holder)
             return
-        if current != token:  # Redis forgot newer tokens (a restart): count on from the database
+        if not held:  # Redis forgot newer tokens (a restart): count on from the database
             log.warning(
-                "contest %s: token %d is older than the database's %d; drawing again",
+                "contest %s: token %d is not newer than the database's %d; drawing again",
                 contest_id,
                 token,
                 current,
@@ -553,6 +566,7 @@ class Cluster:
             try:
                 await pubsub.subscribe(f"quiz:reply:{self.node}")
                 await pubsub.psubscribe("quiz:events:*", "quiz:views:*", "quiz:control:*")
+                self.subscribed.set()
                 for runner in list(self.service.runners.values()):
                     await self._catch_up(runner)  # what we missed while unsubscribed
                 while True:
@@ -568,6 +582,7 @@ class Cluster:
                 log.exception("the cluster's subscriber failed; subscribing again")
                 await asyncio.sleep(self.renew)
             finally:
+                self.subscribed.clear()
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
 
@@ -662,6 +677,8 @@ class Cluster:
                     await self._tick(runner)  # nobody owns it (a new contest): take it now
                 if runner.forward is None:  # we own it now
                     return await runner.submit(command, keep_time=keep_time, ref=ref, rows=rows)
+                if not self.subscribed.is_set():  # its reply could not reach us yet
+                    await self._until_subscribed(deadline)
                 forwarded = Forwarded(
                     self.node,
                     corr,
@@ -686,6 +703,14 @@ class Cluster:
         if runner.seq < reply.seq:  # read-your-writes: the events may still be on their way
             await self._catch_up(runner)
         return reply.seq
+
+    async def _until_subscribed(self, deadline: float) -> None:
+        """Wait (until ``deadline``, wall clock) for the subscriber to be back on our reply
+        channel; refuse the command, never send it, if it is not."""
+        try:
+            await asyncio.wait_for(self.subscribed.wait(), max(0.0, deadline - time.time()))
+        except TimeoutError:
+            raise CommitFailed(CLUSTER_UNAVAILABLE, NO_OWNER) from None
 
     async def _consume(self, runner: ContestRunner) -> None:
         """The owner's side: pop forwarded commands and carry each out in a task of its own."""

@@ -425,10 +425,12 @@ class Store:
         with self.engine.connect() as db:
             return [_stored(r) for r in db.execute(query)]
 
-    def claim_fence(self, contest_id: str, fence: int) -> int:
-        """Make ``fence`` the contest's newest fencing token, unless a newer one is there: from
-        this commit on, appends with an older token fail (``Fenced``). Returns the contest's
-        token afterwards: ``fence`` when the claim held, the newer one otherwise."""
+    def claim_fence(self, contest_id: str, fence: int) -> tuple[bool, int]:
+        """Make ``fence`` the contest's newest fencing token, unless it is not newer than the one
+        there: from this commit on, appends with an older token fail (``Fenced``). Returns whether
+        the claim held and the contest's token afterwards. A token equal to the stored one does
+        not hold: it was claimed before (a Redis that lost its data counts from 1 again), and two
+        processes must never append with one token."""
         with self.engine.begin() as db:
             claimed = db.execute(
                 fences.update()
@@ -437,14 +439,14 @@ class Store:
                 .values(fence=fence)
             )
             if claimed.rowcount == 1:
-                return fence
+                return True, fence
             current = db.execute(
                 sa.select(fences.c.fence).where(fences.c.contest_id == contest_id)
             ).scalar()
             if current is not None:
-                return int(current)
+                return False, int(current)
             db.execute(fences.insert().values(contest_id=contest_id, fence=fence))
-            return fence
+            return True, fence
 
     # --- teams, players, agents -----------------------------------------------------------------
 

@@ -199,11 +199,14 @@ def test_fenced_append_is_refused(pg_url: str) -> None:
 
     cid = f"fence-{os.getpid()}-{time.monotonic_ns()}"
     store.create_contest(ContestRow(cid, "t", "setup", "x" * 64, 0, 0))
-    assert store.claim_fence(cid, 3) == 3
+    assert store.claim_fence(cid, 3) == (True, 3)
     event = StoredEvent(1, "contest_created", 0, "{}")
     store.append(cid, [event], status="finished", fence=3)  # finished: no server recovers it
-    assert store.claim_fence(cid, 7) == 7
-    assert store.claim_fence(cid, 5) == 7  # an older claim changes nothing
+    assert store.claim_fence(cid, 7) == (True, 7)
+    assert store.claim_fence(cid, 5) == (False, 7)  # an older claim changes nothing
+    # a Redis that lost its data hands out a token again: the second claim of it must not hold,
+    # or two processes would append with the same token
+    assert store.claim_fence(cid, 7) == (False, 7)
     with pytest.raises(Fenced):
         store.append(cid, [StoredEvent(2, "contest_created", 0, "{}")], status="finished", fence=3)
     assert [e.seq for e in store.events_after(cid, 0)] == [1]
