@@ -14,7 +14,7 @@ from typing import Literal
 import msgspec
 
 from game.events import ClockInputs
-from game.model import BuzzerRules, Generation, Round
+from game.model import BuzzerRules, Generation, Round, TimeMode
 from game.questions import Answer, Localized, Question
 
 
@@ -35,12 +35,14 @@ class CreateContest(_Command, frozen=True, kw_only=True, tag="create_contest"):
 
 
 class AddTeam(_Command, frozen=True, kw_only=True, tag="add_team"):
-    """Add a team (before the contest ends)."""
+    """Add a team (before the contest ends); ``time_mode``: senior and accessible mode
+    (docs/game-rules.md)."""
 
     team_id: str
     name: str
     venue: str
     colour: str = "#3366cc"
+    time_mode: TimeMode = "standard"
 
 
 class AddPlayer(_Command, frozen=True, kw_only=True, tag="add_player"):
@@ -64,6 +66,14 @@ class SetTouchLatency(_Command, frozen=True, kw_only=True, tag="set_touch_latenc
 
     player_id: str
     latency_ms: int
+
+
+class SetTeamTimeMode(_Command, frozen=True, kw_only=True, tag="set_team_time_mode"):
+    """The host sets a team's answering time in all-play and estimation rounds
+    (docs/game-rules.md, "Senior and accessible mode"); an open question follows at once."""
+
+    team_id: str
+    time_mode: TimeMode
 
 
 class AddRound(_Command, frozen=True, kw_only=True, tag="add_round"):
@@ -227,6 +237,7 @@ Command = (
     | AddPlayer
     | RemovePlayer
     | SetTouchLatency
+    | SetTeamTimeMode
     | AddRound
     | StartContest
     | StartRound
@@ -257,6 +268,7 @@ HOST_COMMANDS: tuple[type[Command], ...] = (
     AddPlayer,
     RemovePlayer,
     SetTouchLatency,
+    SetTeamTimeMode,
     AddRound,
     StartContest,
     StartRound,

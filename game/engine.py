@@ -50,12 +50,28 @@ from game.errors import (
     UnknownTeam,
     WrongPhase,
 )
-from game.model import BuzzerRules, Player, Round, Team, check_id
+from game.model import (
+    EXTENDED_TIME_FACTOR,
+    BuzzerRules,
+    Player,
+    Round,
+    Team,
+    TimeMode,
+    check_id,
+    check_time_mode,
+)
 from game.phases import FINAL_PHASES, Transition, can
 from game.questions import validate_answer
 from game.scoring import automatic_verdicts, closest_wins, points_for_team
 from game.shuffling import display_order
-from game.state import ContestState, QuestionState, Timer, apply_all, pending_timers
+from game.state import (
+    ContestState,
+    QuestionState,
+    Timer,
+    apply_all,
+    pending_timers,
+    team_deadline,
+)
 
 MAX_REASON = 200
 MAX_ADJUSTMENT = 10_000
@@ -176,7 +192,13 @@ def _open_for_setup(state: ContestState) -> None:
 
 def _add_team(state: ContestState, cmd: c.AddTeam) -> list[ev.Event]:
     _open_for_setup(state)
-    team = Team(id=cmd.team_id, name=cmd.name.strip(), venue=cmd.venue.strip(), colour=cmd.colour)
+    team = Team(
+        id=cmd.team_id,
+        name=cmd.name.strip(),
+        venue=cmd.venue.strip(),
+        colour=cmd.colour,
+        time_mode=cmd.time_mode,
+    )
     team.check()
     if team.id in state.teams:
         raise DuplicateId(f"team {team.id!r} already exists")
@@ -213,6 +235,44 @@ def _set_touch_latency(state: ContestState, cmd: c.SetTouchLatency) -> list[ev.E
         raise InvalidSetup(f"a touch latency is 0–{MAX_TOUCH_LATENCY_MS} ms")
     return [
         ev.TouchLatencySet(at=cmd.at, player_id=cmd.player_id, latency_us=cmd.latency_ms * 1000)
+    ]
+
+
+def _senior_deadline(mode: TimeMode, deadline: int, limit_us: int) -> int | None:
+    """A team's own deadline on an all-play or estimation question whose standard teams answer
+    until ``deadline`` (docs/game-rules.md, "Senior and accessible mode")."""
+    if mode == "untimed":
+        return None
+    if mode == "extended":
+        return deadline + (EXTENDED_TIME_FACTOR - 1) * limit_us
+    return deadline
+
+
+def _set_team_time_mode(state: ContestState, cmd: c.SetTeamTimeMode) -> list[ev.Event]:
+    if state.status == "finished":
+        raise WrongPhase("the contest has finished")
+    _team(state, cmd.team_id)
+    check_time_mode(cmd.time_mode)
+    q, round_ = state.question, state.current_round
+    if (
+        q is None
+        or round_ is None
+        or q.deadline is None
+        or q.phase != "answers_open"
+        or not _plays(round_, cmd.team_id)
+    ):
+        return [ev.TeamTimeModeSet(at=cmd.at, team_id=cmd.team_id, time_mode=cmd.time_mode)]
+    # The question taking answers follows the new mode at once: the team's deadline is counted
+    # from the question's showing, as if the team had had this mode all along.
+    deadline = _senior_deadline(cmd.time_mode, q.deadline, round_.time_limit_us(q.question))
+    return [
+        ev.TeamTimeModeSet(
+            at=cmd.at,
+            team_id=cmd.team_id,
+            time_mode=cmd.time_mode,
+            open_question=True,
+            deadline=deadline,
+        )
     ]
 
 
@@ -277,12 +337,25 @@ def _show(state: ContestState, at: int, round_: Round, index: int) -> ev.Questio
     assert state.round_index is not None
     question = round_.questions[index]
     deadline = None
+    team_deadlines: dict[str, int | None] = {}
     if round_.kind != "buzzer":
-        deadline = at + round_.time_limit_us(question)
+        limit = round_.time_limit_us(question)
+        deadline = at + limit
+        # Rule (docs/game-rules.md, "Senior and accessible mode"): a team in extended mode has
+        # EXTENDED_TIME_FACTOR times the time limit; an untimed team answers until the lock.
+        for team_id in _participants(state, round_):
+            mode = state.teams[team_id].time_mode
+            if mode != "standard":
+                team_deadlines[team_id] = _senior_deadline(mode, deadline, limit)
     # Rule (docs/game-rules.md, "Option order"): the order is drawn once, here, and logged.
     order = display_order(question, state.seed) if round_.shuffles else None
     return ev.QuestionShown(
-        at=at, round_index=state.round_index, question_index=index, deadline=deadline, order=order
+        at=at,
+        round_index=state.round_index,
+        question_index=index,
+        deadline=deadline,
+        order=order,
+        team_deadlines=team_deadlines,
     )
 
 
@@ -578,21 +651,27 @@ def _submit_answer(state: ContestState, cmd: c.SubmitAnswer) -> list[ev.Event]:
         if cmd.team_id != q.answering_team:
             raise NotYourTurn()
         deadline = q.answer_deadline
+        assert deadline is not None
     else:
         if q.phase != "answers_open":
             raise DeadlinePassed()
-        deadline = q.deadline
-    assert deadline is not None
-    if cmd.at > deadline:
+        # Rule (docs/game-rules.md, "Senior and accessible mode"): each team answers until its
+        # own deadline; an untimed team until the host locks the answers.
+        deadline = team_deadline(q, cmd.team_id)
+    if deadline is not None and cmd.at > deadline:
         raise DeadlinePassed()
     validate_answer(q.question, cmd.answer)
+    mode: TimeMode = "standard"
+    if cmd.team_id in q.team_deadlines:
+        mode = "extended" if deadline is not None else "untimed"
     return [
         ev.AnswerSubmitted(
             at=cmd.at,
             team_id=cmd.team_id,
             player_id=cmd.player_id,
             answer=cmd.answer,
-            remaining_us=deadline - cmd.at,
+            remaining_us=0 if deadline is None else deadline - cmd.at,
+            time_mode=mode,
         )
     ]
 
@@ -725,6 +804,7 @@ _HANDLERS: dict[type[Any], Callable[[ContestState, Any], list[ev.Event]]] = {
     c.AddPlayer: _add_player,
     c.RemovePlayer: _remove_player,
     c.SetTouchLatency: _set_touch_latency,
+    c.SetTeamTimeMode: _set_team_time_mode,
     c.AddRound: _add_round,
     c.StartContest: _start_contest,
     c.StartRound: _start_round,

@@ -14,7 +14,7 @@ from typing import Literal
 
 import msgspec
 
-from game.model import Player, Round, Team
+from game.model import Player, Round, Team, TimeMode
 from game.questions import Answer
 
 
@@ -122,6 +122,24 @@ class TouchLatencySet(_Event, frozen=True, kw_only=True, tag="touch_latency_set"
     latency_us: int
 
 
+class TeamTimeModeSet(_Event, frozen=True, kw_only=True, tag="team_time_mode_set"):
+    """The host set a team's answering time (docs/game-rules.md, "Senior and accessible mode").
+
+    Attributes:
+        team_id: the team.
+        time_mode: its mode from now on.
+        open_question: whether the all-play or estimation question taking answers now follows
+            the new mode for this team (it plays the round and answers are open).
+        deadline: with ``open_question``: the team's own deadline on that question from now on
+            (``None``: untimed).
+    """
+
+    team_id: str
+    time_mode: TimeMode
+    open_question: bool = False
+    deadline: int | None = None
+
+
 class RoundAdded(_Event, frozen=True, kw_only=True, tag="round_added"):
     round: Round
 
@@ -143,12 +161,17 @@ class QuestionShown(_Event, frozen=True, kw_only=True, tag="question_shown"):
     ``order`` lists the option (or item) ids in the order every screen shows them
     (``game.shuffling``); ``None`` — also in logs written before shuffling — shows them as
     written.
+
+    ``team_deadlines``: the teams of the round in senior mode (extended or untimed) and their
+    own deadline, ``None`` for an untimed team; every other team answers until ``deadline``
+    (docs/game-rules.md, "Senior and accessible mode").
     """
 
     round_index: int
     question_index: int
     deadline: int | None
     order: tuple[str, ...] | None = None
+    team_deadlines: dict[str, int | None] = {}
 
 
 class QuestionClosed(_Event, frozen=True, kw_only=True, tag="question_closed"):
@@ -252,12 +275,15 @@ class BuzzAwarded(_Event, frozen=True, kw_only=True, tag="buzz_awarded"):
 
 class AnswerSubmitted(_Event, frozen=True, kw_only=True, tag="answer_submitted"):
     """A team's answer; it replaces the team's earlier one. ``remaining_us`` is the answering
-    time that was left (all-play: for the speed bonus)."""
+    time that was left to the team's own deadline (0 for an untimed team; all-play: for the
+    speed bonus). ``time_mode``: the team's mode on this question when it answered — only a
+    ``standard`` answer competes for the speed bonus."""
 
     team_id: str
     player_id: str
     answer: Answer
     remaining_us: int
+    time_mode: TimeMode = "standard"
 
 
 class AnswersLocked(_Event, frozen=True, kw_only=True, tag="answers_locked"):
@@ -314,6 +340,7 @@ Event = (
     | PlayerJoined
     | PlayerRemoved
     | TouchLatencySet
+    | TeamTimeModeSet
     | RoundAdded
     | ContestStarted
     | RoundStarted
@@ -346,6 +373,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     PlayerJoined,
     PlayerRemoved,
     TouchLatencySet,
+    TeamTimeModeSet,
     RoundAdded,
     ContestStarted,
     RoundStarted,

@@ -23,6 +23,15 @@ GENERATIONS: tuple[Generation, ...] = ("child", "teen", "adult", "senior")
 
 RoundKind = Literal["buzzer", "all_play", "estimation"]
 
+TimeMode = Literal["standard", "extended", "untimed"]
+"""A team's answering time in all-play and estimation rounds (docs/game-rules.md, "Senior and
+accessible mode"): ``standard`` — the round's time limit; ``extended`` — ``EXTENDED_TIME_FACTOR``
+times that limit; ``untimed`` — no limit, the team answers until the host locks the answers.
+A team in either of the last two modes never earns a speed bonus."""
+TIME_MODES: tuple[TimeMode, ...] = ("standard", "extended", "untimed")
+EXTENDED_TIME_FACTOR = 2
+"""How many times the round's time limit a team in ``extended`` mode has to answer."""
+
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -34,12 +43,15 @@ def check_id(kind: str, value: str) -> None:
 
 
 class Team(msgspec.Struct, frozen=True, kw_only=True):
-    """A team: its name, the city or venue it plays from, and its colour on the screens."""
+    """A team: its name, the city or venue it plays from, and its colour on the screens.
+    ``time_mode``: its answering time in all-play and estimation rounds (``TimeMode``), as set
+    when it was added or later by the host (``SetTeamTimeMode``)."""
 
     id: str
     name: str
     venue: str
     colour: str = "#3366cc"
+    time_mode: TimeMode = "standard"
 
     def check(self) -> None:
         """Raise ``InvalidSetup`` when a field is unusable."""
@@ -48,6 +60,13 @@ class Team(msgspec.Struct, frozen=True, kw_only=True):
             raise InvalidSetup("a team needs a name")
         if not _COLOUR.match(self.colour):
             raise InvalidSetup(f"colour {self.colour!r} must look like #1a2b3c")
+        check_time_mode(self.time_mode)
+
+
+def check_time_mode(value: str) -> None:
+    """Raise ``InvalidSetup`` unless ``value`` is a ``TimeMode``."""
+    if value not in TIME_MODES:
+        raise InvalidSetup(f"a team's time mode is one of {', '.join(TIME_MODES)}")
 
 
 class Player(msgspec.Struct, frozen=True, kw_only=True):

@@ -74,7 +74,15 @@ def points_for_team(
     if verdict != Verdict.CORRECT.value:
         return []
     parts.append(("correct", full))
-    if isinstance(round_.rules, AllPlayRules) and round_.rules.speed_bonus and q.deadline:
+    # Rule (docs/game-rules.md, "Senior and accessible mode"): the speed bonus measures speed,
+    # which a team in extended or untimed mode is not competing on — it never earns one.
+    senior = record.time_mode != "standard" or team_id in q.team_deadlines
+    if (
+        isinstance(round_.rules, AllPlayRules)
+        and round_.rules.speed_bonus
+        and q.deadline
+        and not senior
+    ):
         total = round_.time_limit_us(question)
         share = min(1.0, max(0.0, record.remaining_us / total))
         bonus = round(round_.rules.speed_bonus * share)

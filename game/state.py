@@ -52,10 +52,11 @@ from game.events import (
     RoundStarted,
     ScoreChanged,
     TeamAdded,
+    TeamTimeModeSet,
     TieBreakStarted,
     TouchLatencySet,
 )
-from game.model import Player, Round, RoundKind, Team
+from game.model import Player, Round, RoundKind, Team, TimeMode
 from game.phases import Transition, next_phase
 from game.questions import Answer, IdSet, Question, id_set
 
@@ -70,6 +71,7 @@ class AnswerRecord(msgspec.Struct, frozen=True, kw_only=True):
     answer: Answer
     at: int
     remaining_us: int
+    time_mode: TimeMode = "standard"  # the team's mode when it answered (speed bonus: standard)
 
 
 class UndoRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -100,7 +102,10 @@ class QuestionState(msgspec.Struct, frozen=True, kw_only=True):
     phase: str
     shown_at: int
     order: tuple[str, ...] | None = None  # options/items as shown (game.shuffling); None: written
-    deadline: int | None = None  # all-play / estimation: answers lock at this time
+    deadline: int | None = None  # all-play / estimation: the standard teams' deadline
+    # senior mode: the teams of the round in extended or untimed mode and their own deadline
+    # (None: untimed); every other team's deadline is ``deadline``
+    team_deadlines: dict[str, int | None] = {}
     opens_at: int | None = None  # buzzer: when the buzzers open
     closes_at: int | None = None  # buzzer: the question ends if nobody presses by then
     window_opened_at: int | None = None
@@ -146,6 +151,23 @@ class ContestState(msgspec.Struct, frozen=True, kw_only=True):
         return self.rounds[self.round_index]
 
 
+def team_deadline(q: QuestionState, team_id: str) -> int | None:
+    """The deadline of ``team_id``'s answer to an all-play or estimation question (``None``:
+    the team is untimed and answers until the host locks)."""
+    if team_id in q.team_deadlines:
+        return q.team_deadlines[team_id]
+    return q.deadline
+
+
+def lock_due(q: QuestionState) -> int | None:
+    """When an all-play or estimation question's answers lock by themselves: the last team's
+    deadline; ``None`` while a team of the round is untimed (the host locks) or in a buzzer
+    round (docs/game-rules.md, "Senior and accessible mode")."""
+    if q.deadline is None or None in q.team_deadlines.values():
+        return None
+    return max((q.deadline, *(d for d in q.team_deadlines.values() if d is not None)))
+
+
 class Timer(msgspec.Struct, frozen=True, kw_only=True):
     """An effect: "send me ``TimerFired(key, due)`` at ``due``"."""
 
@@ -167,8 +189,9 @@ def pending_timers(state: ContestState) -> tuple[Timer, ...]:
         timers.append(Timer(key="buzz_window", due=q.window_closes_at))
     if q.phase == "answering" and q.answer_deadline is not None:
         timers.append(Timer(key="answer_time", due=q.answer_deadline))
-    if q.phase == "answers_open" and q.deadline is not None:
-        timers.append(Timer(key="answers_lock", due=q.deadline))
+    lock = lock_due(q)
+    if q.phase == "answers_open" and lock is not None:
+        timers.append(Timer(key="answers_lock", due=lock))
     return tuple(timers)
 
 
@@ -248,6 +271,18 @@ def _touch_latency_set(state: ContestState, e: TouchLatencySet) -> ContestState:
     return replace(state, players={**state.players, e.player_id: player})
 
 
+def _team_time_mode_set(state: ContestState, e: TeamTimeModeSet) -> ContestState:
+    team = replace(state.teams[e.team_id], time_mode=e.time_mode)
+    state = replace(state, teams={**state.teams, e.team_id: team})
+    q = state.question
+    if not e.open_question or q is None:
+        return state
+    deadlines = {t: d for t, d in q.team_deadlines.items() if t != e.team_id}
+    if e.time_mode != "standard":
+        deadlines[e.team_id] = e.deadline
+    return _with_question(state, replace(q, team_deadlines=deadlines))
+
+
 def _round_added(state: ContestState, e: RoundAdded) -> ContestState:
     return replace(state, rounds=(*state.rounds, e.round))
 
@@ -278,6 +313,7 @@ def _question_shown(state: ContestState, e: QuestionShown) -> ContestState:
         shown_at=e.at,
         order=e.order,
         deadline=e.deadline,
+        team_deadlines=dict(e.team_deadlines),
     )
     return replace(state, question=q, shown_questions=state.shown_questions | {e.question_index})
 
@@ -319,6 +355,7 @@ def _contest_resumed(state: ContestState, e: ContestResumed) -> ContestState:
             closes_at=_shift(q.closes_at, s),
             window_closes_at=_shift(q.window_closes_at, s),
             answer_deadline=_shift(q.answer_deadline, s),
+            team_deadlines={t: _shift(d, s) for t, d in q.team_deadlines.items()},
         )
     return replace(state, paused_at=None, question=q)
 
@@ -407,7 +444,11 @@ def _buzz_awarded(state: ContestState, e: BuzzAwarded) -> ContestState:
 def _answer_submitted(state: ContestState, e: AnswerSubmitted) -> ContestState:
     q = _question(state)
     record = AnswerRecord(
-        player_id=e.player_id, answer=e.answer, at=e.at, remaining_us=e.remaining_us
+        player_id=e.player_id,
+        answer=e.answer,
+        at=e.at,
+        remaining_us=e.remaining_us,
+        time_mode=e.time_mode,
     )
     return _with_question(state, _moved(q, "answer", answers={**q.answers, e.team_id: record}))
 
@@ -481,6 +522,7 @@ _HANDLERS: dict[type[Any], Callable[[ContestState, Any], ContestState]] = {
     PlayerRemoved: _player_removed,
     PressRefused: _nothing_changes,
     TouchLatencySet: _touch_latency_set,
+    TeamTimeModeSet: _team_time_mode_set,
     RoundAdded: _round_added,
     ContestStarted: _contest_started,
     RoundStarted: _round_started,

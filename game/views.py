@@ -33,7 +33,7 @@ import msgspec
 from game.events import PhotoFinish
 from game.model import Round
 from game.questions import Verdict, check_answer, correct_answer, public_question
-from game.state import ContestState, QuestionState, pending_timers
+from game.state import ContestState, QuestionState, lock_due, pending_timers, team_deadline
 
 View = dict[str, Any]
 
@@ -54,6 +54,7 @@ def scoreboard(state: ContestState) -> list[dict[str, Any]]:
                 "name": team.name,
                 "venue": team.venue,
                 "colour": team.colour,
+                "time_mode": team.time_mode,
                 "score": score,
                 "rank": rank,
             }
@@ -139,6 +140,10 @@ def _public_question(state: ContestState, q: QuestionState) -> View:
         "phase": q.phase,
         "shown_at": q.shown_at,
         "deadline": q.deadline,
+        # senior mode (docs/game-rules.md): the teams with their own deadline (None: untimed),
+        # and when the answers lock by themselves (None: when the host locks them)
+        "team_deadlines": dict(q.team_deadlines),
+        "answers_lock_at": lock_due(q) if q.phase == "answers_open" else None,
         "opens_at": q.opens_at,
         "closes_at": q.closes_at,
         "answer_deadline": q.answer_deadline,
@@ -251,6 +256,8 @@ def team_view(state: ContestState, team_id: str, *, with_members: bool = True) -
         shown = _public_question(state, q)
         round_ = state.current_round
         shown["my_answer"] = _answer_data(q, team_id, state)
+        # the team's own deadline (senior mode: later, or None when untimed)
+        shown["my_deadline"] = team_deadline(q, team_id) if q.kind != "buzzer" else None
         shown["my_turn"] = q.answering_team == team_id and q.phase == "answering"
         shown["locked_out"] = sorted(q.locked_out)
         shown["can_play"] = round_ is not None and (round_.teams is None or team_id in round_.teams)

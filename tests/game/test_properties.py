@@ -20,7 +20,14 @@ from game.questions import (
     TextAnswer,
     TrueFalse,
 )
-from game.state import ContestState, decode_state, encode_state, pending_timers, replay
+from game.state import (
+    ContestState,
+    decode_state,
+    encode_state,
+    pending_timers,
+    replay,
+    team_deadline,
+)
 from game.views import audience_view, display_view, team_view
 from tests.game.factory import (
     MS,
@@ -103,7 +110,7 @@ def _weights(state: ContestState) -> dict[str, int]:
         return weights
     q = state.question
     if state.status == "running" and not state.round_active:
-        weights.update(start_round=20, tiebreak=3)
+        weights.update(start_round=20, tiebreak=3, time_mode=3)
     elif q is None or q.phase in ("revealed", "skipped", "closed"):
         weights.update(next=15, show=5, judge=3, undo=2)
     elif q.phase == "shown":
@@ -113,7 +120,7 @@ def _weights(state: ContestState) -> dict[str, int]:
     elif q.phase == "answering":
         weights.update(judge=15, answer=5, timer=3, undo=3)
     elif q.phase == "answers_open":
-        weights.update(answer=25, timer=3, reveal=3, lock=2)
+        weights.update(answer=25, timer=3, reveal=3, lock=2, time_mode=3)
     elif q.phase == "locked":
         weights.update(reveal=10, judge=8, undo=3)
     return weights
@@ -138,6 +145,7 @@ ACTIONS = (
     "timer",
     "stale_timer",
     "tiebreak",
+    "time_mode",
     "end",
 )
 
@@ -202,6 +210,9 @@ def random_command(data, state: ContestState, now: int) -> c.Command:
         return c.TimerFired(at=now, key=key, due=data.draw(st.integers(0, now)))
     if action == "tiebreak":
         return c.StartTieBreak(at=now, question=single(f"tb{now}"))
+    if action == "time_mode":
+        mode = data.draw(st.sampled_from(["standard", "extended", "untimed"]))
+        return c.SetTeamTimeMode(at=now, team_id=team, time_mode=mode)
     return c.EndContest(at=now)
 
 
@@ -209,10 +220,19 @@ def check_step(before: ContestState, command: c.Command, events: tuple[ev.Event,
     q = before.question
     for event in events:
         if isinstance(event, ev.AnswerSubmitted):
-            # nothing is accepted after a deadline or a lock
+            # nothing is accepted after the team's own deadline or a lock
             assert q is not None and q.phase in ("answers_open", "answering")
-            deadline = q.deadline if q.kind != "buzzer" else q.answer_deadline
-            assert deadline is not None and event.at <= deadline
+            if q.kind == "buzzer":
+                assert q.answer_deadline is not None and event.at <= q.answer_deadline
+            else:
+                deadline = team_deadline(q, event.team_id)
+                assert deadline is None or event.at <= deadline
+                assert (deadline is None) == (event.time_mode == "untimed")
+                assert (event.time_mode == "standard") == (event.team_id not in q.team_deadlines)
+        if isinstance(event, ev.ScoreChanged) and event.reason == "speed_bonus":
+            # senior mode: a team answering in extended or untimed mode never earns a bonus
+            assert q is not None and event.team_id not in q.team_deadlines
+            assert q.answers[event.team_id].time_mode == "standard"
         if isinstance(event, ev.BuzzAccepted):
             assert q is not None and q.phase in ("armed", "open", "collecting")
             if q.phase == "collecting":
