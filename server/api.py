@@ -28,6 +28,7 @@ from server.contests import (
     ServiceError,
     database_failure,
     database_reason,
+    time_mode_of,
 )
 from server.origins import request_origin_allowed
 from server.protocol import ProtocolError, decode_json
@@ -291,6 +292,7 @@ class Api:
             _text(data, "venue", required=False, limit=100) or name,
             colour,
             team_id,
+            time_mode_of(data),
         )
         if library is not None and self.registrar is not None:
             await self.registrar.set_team_library(contest_id, team_id, library)

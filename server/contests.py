@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from game import commands as c
 from game.engine import decide
 from game.errors import DuplicateId
-from game.model import Generation, Round, Rules
+from game.model import TIME_MODES, Generation, Round, Rules, TimeMode
 from game.questions import Question
 from game.state import ContestState
 from server.clock import ContestClock
@@ -71,6 +71,18 @@ class ServiceError(Exception):
         self.message = message
         self.status = status
         self.retry_after = retry_after  # seconds, for a 429 or 503 answer's Retry-After
+
+
+def time_mode_of(data: dict[str, Any], where: str = "", default: TimeMode = "standard") -> TimeMode:
+    """A request's ``time_mode`` (senior and accessible mode, docs/api.md): one of
+    ``standard``, ``extended``, ``untimed``; ``default`` when it is absent."""
+    value = data.get("time_mode", default)
+    for mode in TIME_MODES:
+        if value == mode:
+            return mode
+    raise ServiceError(
+        "invalid_message", f"{where}`time_mode` must be one of {', '.join(TIME_MODES)}"
+    )
 
 
 class DatabaseUnavailable(ServiceError):
@@ -344,9 +356,16 @@ class ContestService:
         return row is not None and secrets.compare_digest(row.host_secret_hash, hash_secret(secret))
 
     async def add_team(
-        self, contest_id: str, name: str, venue: str, colour: str, team_id: str | None
+        self,
+        contest_id: str,
+        name: str,
+        venue: str,
+        colour: str,
+        team_id: str | None,
+        time_mode: TimeMode = "standard",
     ) -> tuple[str, str]:
-        """Add a team; returns (team id, join code).
+        """Add a team; returns (team id, join code). ``time_mode``: senior and accessible mode
+        (docs/game-rules.md).
 
         The team's event and its join code are written in one transaction. The same request
         again — the same team id (without one: the same name) and name — answers that team and
@@ -364,7 +383,9 @@ class ContestService:
             code = new_join_code(name)
             if code in taken:
                 continue
-            command = c.AddTeam(at=0, team_id=team_id, name=name, venue=venue, colour=colour)
+            command = c.AddTeam(
+                at=0, team_id=team_id, name=name, venue=venue, colour=colour, time_mode=time_mode
+            )
             try:
                 await runner.submit(command, rows=[TeamRow(contest_id, team_id, name, code)])
                 return team_id, code

@@ -207,6 +207,7 @@ WS_HOST_COMMANDS: dict[str, type[Any]] = {
     "end_contest": c.EndContest,
     "remove_player": c.RemovePlayer,
     "set_touch_latency": c.SetTouchLatency,
+    "set_team_time_mode": c.SetTeamTimeMode,
 }
 
 _decoder = msgspec.json.Decoder()

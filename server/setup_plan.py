@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from game import commands as c
 from game.engine import decide
 from game.errors import RuleError
+from game.model import TimeMode
 from game.state import ContestState
 from server.api import iso_time, starts_at_of
 from server.contests import (
@@ -45,6 +46,7 @@ from server.contests import (
     hash_secret,
     new_join_code,
     new_secret,
+    time_mode_of,
 )
 from server.registration import Registrar
 from server.registration_store import kiosks
@@ -72,6 +74,7 @@ class PlannedTeam:
     colour: str
     library: str | None
     join_code: str
+    time_mode: TimeMode = "standard"
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,8 @@ async def prepare(service: ContestService, registrar: Registrar, data: dict[str,
         ),
         "",
     )
+    # senior and accessible mode (docs/api.md): the contest's default for its teams
+    contest_mode = time_mode_of(data)
     planned: list[PlannedTeam] = []
     codes: set[str] = set()
     for index, team in enumerate(team_plans):
@@ -199,14 +204,23 @@ async def prepare(service: ContestService, registrar: Registrar, data: dict[str,
                 library = registrar.library_name(library)
             except ServiceError as refused:
                 raise ServiceError(refused.code, where + refused.message, refused.status) from None
+        mode = time_mode_of(team, where, contest_mode)
         folder.fold(
-            c.AddTeam(at=folder.at, team_id=team_id, name=name, venue=venue, colour=colour), where
+            c.AddTeam(
+                at=folder.at,
+                team_id=team_id,
+                name=name,
+                venue=venue,
+                colour=colour,
+                time_mode=mode,
+            ),
+            where,
         )
         code = new_join_code(name)
         while code in codes:
             code = new_join_code(name)
         codes.add(code)
-        planned.append(PlannedTeam(team_id, name, venue, colour, library, code))
+        planned.append(PlannedTeam(team_id, name, venue, colour, library, code, mode))
     rounds: list[tuple[str, int]] = []
     for index, body in enumerate(round_plans):
         where = f"rounds[{index}]: "
@@ -356,6 +370,7 @@ def summary(plan: Prepared, *, with_secrets: bool) -> dict[str, Any]:
             "venue": team.venue,
             "colour": team.colour,
             "library": team.library,
+            "time_mode": team.time_mode,
         }
         if with_secrets:
             shown["join_code"] = team.join_code

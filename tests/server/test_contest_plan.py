@@ -153,6 +153,8 @@ def test_a_dry_run_checks_the_plan_and_makes_nothing(client: TestClient) -> None
         ({"rounds": [{}, {"from_pack": {"pack": "nope", "count": 1}}]}, None, "rounds[0]: "),
         ({"rounds": [{"rules": {"kind": "darts"}, "questions": []}]}, None, "rounds[0]: "),
         ({"teams": "three"}, "invalid_message", "`teams`"),
+        ({"time_mode": "slow"}, "invalid_message", "`time_mode`"),
+        ({"teams": [{"name": "A", "time_mode": 2}]}, "invalid_message", "teams[0]: "),
     ],
 )
 def test_a_refused_part_of_the_plan_names_itself_and_nothing_is_made(
@@ -165,6 +167,21 @@ def test_a_refused_part_of_the_plan_names_itself_and_nothing_is_made(
     assert code is None or error["code"] == code
     assert error["message"].startswith(where) or where in error["message"], error
     assert contest_ids(client) == before
+
+
+def test_senior_mode_for_the_whole_contest_or_for_one_team(client: TestClient) -> None:
+    teams = plan()["teams"]
+    teams[2] = {**teams[2], "time_mode": "standard"}
+    made = client.post(
+        "/api/admin/contests", headers=ADMIN, json=plan(time_mode="extended", teams=teams)
+    )
+    assert made.status_code == 201, made.text
+    answer = made.json()
+    modes = ["extended", "extended", "standard"]
+    assert [t["time_mode"] for t in answer["teams"]] == modes
+    host = {"Authorization": f"Bearer {answer['host_secret']}"}
+    view = client.get(f"/api/contests/{answer['contest_id']}", headers=host).json()
+    assert [t["time_mode"] for t in view["teams"]] == modes
 
 
 def test_the_admin_only_and_a_taken_id_is_refused(client: TestClient) -> None:
