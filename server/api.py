@@ -146,6 +146,11 @@ class Api:
             Route("/api/contests/{contest_id}", h(self.contest), methods=["GET"]),
             Route("/api/contests/{contest_id}/teams", h(self.add_team), methods=["POST"]),
             Route("/api/contests/{contest_id}/teams", h(self.teams), methods=["GET"]),
+            Route(
+                "/api/contests/{contest_id}/teams/{team_id}/time_mode",
+                h(self.set_team_time_mode),
+                methods=["POST"],
+            ),
             Route("/api/contests/{contest_id}/rounds", h(self.add_round), methods=["POST"]),
             Route("/api/contests/{contest_id}/agents", h(self.add_agent), methods=["POST"]),
             Route("/api/contests/{contest_id}/agents", h(self.agents), methods=["GET"]),
@@ -305,6 +310,18 @@ class Api:
             libraries = await self.registrar.team_libraries(contest_id)
             teams = [{**team, "library": libraries.get(team["team_id"])} for team in teams]
         return JSONResponse({"teams": teams})
+
+    async def set_team_time_mode(self, request: Request) -> Response:
+        """Senior and accessible mode for one team (the host console's teams list; the same as
+        the WebSocket command ``set_team_time_mode``)."""
+        contest_id = await self._host(request)
+        team_id = str(request.path_params["team_id"])
+        data = await body_of(request)
+        if "time_mode" not in data:
+            raise ServiceError("invalid_message", "give the team's `time_mode`")
+        mode = time_mode_of(data)
+        await self.service.set_team_time_mode(contest_id, team_id, mode)
+        return JSONResponse({"team_id": team_id, "time_mode": mode})
 
     async def add_round(self, request: Request) -> Response:
         contest_id = await self._host(request)

@@ -420,6 +420,11 @@ class ContestService:
             for team in runner.state.teams.values()
         ]
 
+    async def set_team_time_mode(self, contest_id: str, team_id: str, mode: TimeMode) -> None:
+        """Set a team's senior and accessible mode (docs/game-rules.md)."""
+        runner = await self.ensure(contest_id)
+        await runner.submit(c.SetTeamTimeMode(at=0, team_id=team_id, time_mode=mode))
+
     async def add_round(self, contest_id: str, body: dict[str, Any]) -> tuple[int, str, int]:
         """Add a round from inline questions or a pack; returns (index, id, question count)."""
         runner = await self.ensure(contest_id)

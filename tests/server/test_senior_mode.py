@@ -7,6 +7,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from tests.server.conftest import setup_contest
+
 
 def _command(host: Any, kind: str, **fields: Any) -> dict[str, Any]:
     host.send_json({"type": "command", "id": kind, "command": {"type": kind, **fields}})
@@ -84,3 +86,28 @@ def test_a_team_is_added_in_senior_mode(client: TestClient) -> None:
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_message"
     teams = client.get(f"/api/contests/{cid}", headers=host).json()["teams"]
     assert [(t["name"], t["time_mode"]) for t in teams] == [("Rīga", "untimed")]
+
+
+def test_the_host_console_sets_a_time_mode_over_http(client: TestClient) -> None:
+    contest = setup_contest(client)
+    url = f"/api/contests/{contest['id']}/teams/liepaja/time_mode"
+    done = client.post(url, headers=contest["auth"], json={"time_mode": "extended"})
+    assert done.status_code == 200, done.text
+    assert done.json() == {"team_id": "liepaja", "time_mode": "extended"}
+    teams = client.get(f"/api/contests/{contest['id']}/teams", headers=contest["auth"]).json()
+    assert {t["team_id"]: t["time_mode"] for t in teams["teams"]}["liepaja"] == "extended"
+    for body, code, status in (
+        ({}, "invalid_message", 400),
+        ({"time_mode": "slow"}, "invalid_message", 400),
+    ):
+        refused = client.post(url, headers=contest["auth"], json=body)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (status, code)
+    nobody = client.post(
+        f"/api/contests/{contest['id']}/teams/nobody/time_mode",
+        headers=contest["auth"],
+        json={"time_mode": "untimed"},
+    )
+    assert nobody.json()["error"]["code"] == "unknown_team"
+    player = {"Authorization": f"Bearer {contest['tokens']['jelgava']}"}
+    forged = client.post(url, headers=player, json={"time_mode": "standard"})
+    assert forged.status_code == 401
