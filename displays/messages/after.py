@@ -105,6 +105,9 @@ class AfterMessages(TypedDict):
     results_player_list: str
     results_player: str
     error_not_finished: str
+    admin_senior_contest: str
+    admin_senior_hint: str
+    admin_team_senior: str
 
 
 LV: AfterMessages = {
@@ -200,6 +203,12 @@ LV: AfterMessages = {
     "results_player_list": "Dalībnieku saraksts",
     "results_player": "Dalībnieks",
     "error_not_finished": "Konkurss vēl nav beidzies.",
+    "admin_senior_contest": "Senioru un pieejamības režīms visām komandām",
+    "admin_senior_hint": (
+        "Divreiz ilgāks atbildes laiks visu komandu un novērtējuma kārtās, bez ātruma bonusa. "
+        "Vadītājs to var mainīt katrai komandai, arī noņemt laika ierobežojumu."
+    ),
+    "admin_team_senior": "Senioru režīms",
 }
 
 LT: AfterMessages = {
@@ -293,6 +302,12 @@ LT: AfterMessages = {
     "results_player_list": "Dalyvių sąrašas",
     "results_player": "Dalyvis",
     "error_not_finished": "Konkursas dar nesibaigė.",
+    "admin_senior_contest": "Senjorų ir prieinamumo režimas visoms komandoms",
+    "admin_senior_hint": (
+        "Dvigubai ilgesnis atsakymo laikas visų komandų ir vertinimo raunduose, be greičio "
+        "premijos. Vedėjas gali jį keisti kiekvienai komandai ir panaikinti laiko ribą."
+    ),
+    "admin_team_senior": "Senjorų režimas",
 }
 
 EN: AfterMessages = {
@@ -386,6 +401,12 @@ EN: AfterMessages = {
     "results_player_list": "List of players",
     "results_player": "Player",
     "error_not_finished": "The contest has not finished yet.",
+    "admin_senior_contest": "Senior and accessible mode for every team",
+    "admin_senior_hint": (
+        "Twice the answering time in all-play and estimation rounds, and no speed bonus. The host"
+        " can change it for each team, also to no time limit."
+    ),
+    "admin_team_senior": "Senior mode",
 }
 
 AFTER: dict[Lang, AfterMessages] = {"lv": LV, "lt": LT, "en": EN}

@@ -87,10 +87,20 @@ def test_a_refused_plan_makes_nothing_and_the_kiosk_link_opens_the_kiosk(
         assert contests(base) == []
 
         second.locator("[data-pick]").nth(0).check()
+        admin.locator(".team-row").nth(1).locator("[data-t-senior]").check()  # senior mode
         admin.click("[data-create]")
         expect()(admin.locator("[data-links]")).to_be_visible()
         expect()(error).to_be_hidden()
         (contest_id,) = contests(base)
+        host_link = admin.locator("[data-link='host'] a").get_attribute("href") or ""
+        secret = host_link.split("#secret=")[1]
+        made = httpx.get(
+            f"{base}/api/contests/{contest_id}",
+            headers={"Authorization": f"Bearer {secret}"},
+            timeout=10,
+        ).json()
+        modes = [team["time_mode"] for team in made["teams"]]
+        assert modes == ["standard", "extended", "standard"]  # the ticked team only
         kiosk_links = admin.locator("[data-link='kiosk'] a")
         expect()(kiosk_links).to_have_count(1)  # only Jelgava's team names a library
         expect()(admin.locator("[data-link='kiosk']")).to_contain_text("Jelgava")

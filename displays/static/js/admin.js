@@ -251,8 +251,12 @@ async function create() {
     const team = { name, venue: $("[data-t-city]", row).value.trim() || name, colour: $("[data-t-colour]", row).value };
     const library = $("[data-t-library]", row).value.trim();
     if (library) team.library = library;
+    // Senior and accessible mode (docs/game-rules.md): twice the answering time, no speed bonus;
+    // the host can make it untimed from the console.
+    if ($("[data-t-senior]", row).checked) team.time_mode = "extended";
     plan.teams.push(team);
   }
+  if ($("[data-c-senior]").checked) plan.time_mode = "extended"; // every team of the contest
   plan.rounds = $$(".round-row").map((row, index) => roundRequest(row, pack, index));
   // One request: the server checks the whole plan, then makes the contest, its teams, rounds,
   // screens, agents and kiosks in one transaction — or nothing (docs/api.md).
