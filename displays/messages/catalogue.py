@@ -401,6 +401,13 @@ class Messages(TypedDict):
     cmd_forgive_false_start: str
     false_started_team: str
     log_false_start_forgiven: str
+    # senior and accessible mode, the host console's teams (issue 16)
+    time_modes_heading: str
+    time_modes_hint: str
+    time_mode_standard: str
+    time_mode_extended: str
+    time_mode_untimed: str
+    time_mode_changed: str
 
 
 def choose_language(value: str | None) -> Lang:

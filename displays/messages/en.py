@@ -428,4 +428,15 @@ MESSAGES: Messages = {
     "cmd_forgive_false_start": "Forgive false start",
     "false_started_team": "False start: {team}",
     "log_false_start_forgiven": "false start forgiven for {team}",
+    # senior and accessible mode, the host console's teams (issue 16)
+    "time_modes_heading": "Senior and accessible mode",
+    "time_modes_hint": (
+        "Extended time: twice the answering time in all-play and estimation rounds. No time "
+        "limit: the team answers until you lock the answers. Neither earns a speed bonus; a "
+        "change applies at once."
+    ),
+    "time_mode_standard": "Standard time",
+    "time_mode_extended": "Extended time (×2)",
+    "time_mode_untimed": "No time limit",
+    "time_mode_changed": "{team}: {mode}",
 }

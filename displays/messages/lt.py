@@ -442,4 +442,15 @@ MESSAGES: Messages = {
     "cmd_forgive_false_start": "Atleisti per ankstyvą pradžią",
     "false_started_team": "Per ankstyva pradžia: {team}",
     "log_false_start_forgiven": "atleista per ankstyva pradžia komandai {team}",
+    # senior and accessible mode, the host console's teams (issue 16)
+    "time_modes_heading": "Senjorų ir prieinamumo režimas",
+    "time_modes_hint": (
+        "Pratęstas laikas: dvigubai ilgesnis atsakymo laikas visų komandų ir įvertinimo "
+        "turuose. Be laiko ribos: komanda atsako, kol užrakinate atsakymus. Nė vienas negauna"
+        " greičio premijos; pakeitimas galioja iš karto."
+    ),
+    "time_mode_standard": "Įprastas laikas",
+    "time_mode_extended": "Pratęstas laikas (×2)",
+    "time_mode_untimed": "Be laiko ribos",
+    "time_mode_changed": "{team}: {mode}",
 }

@@ -437,4 +437,15 @@ MESSAGES: Messages = {
     "cmd_forgive_false_start": "Piedot priekšlaicīgu startu",
     "false_started_team": "Priekšlaicīgs starts: {team}",
     "log_false_start_forgiven": "piedots priekšlaicīgs starts komandai {team}",
+    # senior and accessible mode, the host console's teams (issue 16)
+    "time_modes_heading": "Senioru un pieejamības režīms",
+    "time_modes_hint": (
+        "Pagarināts laiks: divreiz ilgāks atbildes laiks visu komandu un novērtēšanas kārtās."
+        " Bez laika ierobežojuma: komanda atbild, līdz jūs slēdzat atbildes. Neviens no tiem "
+        "nesaņem ātruma bonusu; izmaiņa stājas spēkā uzreiz."
+    ),
+    "time_mode_standard": "Parastais laiks",
+    "time_mode_extended": "Pagarināts laiks (×2)",
+    "time_mode_untimed": "Bez laika ierobežojuma",
+    "time_mode_changed": "{team}: {mode}",
 }

@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from displays import STATIC_DIR, render_page
+from game.commands import SetTeamTimeMode
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -160,10 +161,22 @@ class FakeServer:
                 return self._json(route, 401, {"error": {"code": "unauthorized", "message": ""}})
             codes = {team: code for code, team in self.join_codes.items()}
             teams = [
-                {"team_id": t.id, "name": t.name, "join_code": codes.get(t.id, "SIA-0000")}
+                {
+                    "team_id": t.id,
+                    "name": t.name,
+                    "join_code": codes.get(t.id, "SIA-0000"),
+                    "time_mode": t.time_mode,
+                }
                 for t in self.scene.state.teams.values()
             ]
             return self._json(route, 200, {"teams": teams})
+        moded = re.fullmatch(rf"/api/contests/{self.contest_id}/teams/([^/]+)/time_mode", path)
+        if moded and request.method == "POST":  # senior mode (docs/api.md): the scene decides
+            if request.headers.get("authorization") != f"Bearer {self.host_secret}":
+                return self._json(route, 401, {"error": {"code": "unauthorized", "message": ""}})
+            mode = json.loads(request.post_data or "{}").get("time_mode")
+            self.scene.run(SetTeamTimeMode, team_id=moded.group(1), time_mode=mode)
+            return self._json(route, 200, {"team_id": moded.group(1), "time_mode": mode})
         listed = {"agents": self.agents, "players": self.players}
         name = path.removeprefix(f"/api/contests/{self.contest_id}/")
         if name in listed:

@@ -4,6 +4,11 @@
 // personal data" on their request (POST …/players/{id}/erase: the player leaves the contest and
 // their name, card hash and codes are erased; counts stay). Also the link to the results page.
 //
+// Below them, each team's senior and accessible mode (issue 16, docs/game-rules.md): standard time,
+// extended time (twice the answering time in all-play and estimation rounds) or no time limit (the
+// team answers until the host locks the answers); neither earns a speed bonus. A change is sent as
+// POST …/teams/{id}/time_mode and applies at once, also to a question taking answers.
+//
 // A module of its own beside host.js (which only imports it): it reads the host secret host.js
 // keeps in this tab's sessionStorage, and asks GET …/players again every few seconds while the
 // console is shown and the tab visible (registrations happen at the kiosks, not on this page's
@@ -17,8 +22,11 @@ const cid = encodeURIComponent(config.contest_id);
 const SECRET_KEY = `quiz.host.${config.contest_id}`;
 const REFRESH_MS = 5000;
 const VIA = ["card", "librarian", "code"];
+const TIME_MODES = ["standard", "extended", "untimed"];
 
 let teamNames = new Map();
+let teamModes = [];
+let drawnModes = "";
 let busy = false;
 
 function secret() {
@@ -37,14 +45,66 @@ function consoleShown() {
 async function loadTeams() {
   const answer = await getJson(`/api/contests/${cid}/teams`, auth());
   teamNames = new Map(answer.teams.map((team) => [team.team_id, team.name]));
+  teamModes = answer.teams.map((team) => ({ id: team.team_id, name: team.name, mode: team.time_mode || "standard" }));
+  drawTimeModes();
+}
+
+function timeModesBlock() {
+  let block = $("[data-time-modes]");
+  if (!block) {
+    block = h(
+      "div",
+      { class: "time-modes", data: { timeModes: "" } },
+      h("h3", { id: "time-modes-heading", text: t("time_modes_heading") }),
+      h("p", {}, h("small", { text: t("time_modes_hint") })),
+      h("ul", { class: "time-mode-list", data: { timeModeList: "" } }),
+    );
+    $("[data-players-panel]").append(block);
+  }
+  return block;
+}
+
+function drawTimeModes() {
+  const block = timeModesBlock();
+  if (block.contains(document.activeElement)) return; // the host is choosing: redraw later
+  const shown = JSON.stringify(teamModes);
+  if (shown === drawnModes) return;
+  drawnModes = shown;
+  $("[data-time-mode-list]", block).replaceChildren(
+    ...teamModes.map((team) =>
+      h(
+        "li",
+        { data: { timeModeTeam: team.id, mode: team.mode } },
+        h("label", { for: `time-mode-${team.id}`, text: team.name }),
+        h(
+          "select",
+          { id: `time-mode-${team.id}`, data: { timeMode: team.id }, onchange: (event) => setTimeMode(team, event.target.value) },
+          ...TIME_MODES.map((mode) =>
+            h("option", { value: mode, text: t(`time_mode_${mode}`), selected: mode === team.mode }),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function setTimeMode(team, mode) {
+  try {
+    await postJson(`/api/contests/${cid}/teams/${encodeURIComponent(team.id)}/time_mode`, { time_mode: mode }, auth());
+    toast(t("time_mode_changed", { team: team.name, mode: t(`time_mode_${mode}`) }), "info");
+  } catch (error) {
+    toastError(error);
+  }
+  document.activeElement?.blur();
+  await loadTeams().catch(() => {});
 }
 
 async function refresh() {
   if (busy || !consoleShown() || document.hidden) return;
   busy = true;
   try {
+    await loadTeams(); // the teams' time modes may change on the console's WebSocket too
     const answer = await getJson(`/api/contests/${cid}/players`, auth());
-    if (answer.players.some((p) => !teamNames.has(p.team_id))) await loadTeams();
     draw(answer.players);
   } catch (error) {
     // The console's own connection reports a refused secret; a passing failure waits for the next turn.

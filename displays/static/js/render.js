@@ -424,7 +424,9 @@ export function countdownTarget(q, nowMs) {
   }
   if (q.phase === "open" && q.closes_at) return { key: "countdown_buzz", due: q.closes_at };
   if ((q.phase === "answering") && q.answer_deadline) return { key: "countdown_answer", due: q.answer_deadline };
-  if (q.phase === "answers_open" && q.deadline) return { key: "countdown_deadline", due: q.deadline };
+  // a tablet counts down to its own team's deadline (senior mode: later; untimed: none)
+  const deadline = "my_deadline" in q ? q.my_deadline : q.deadline;
+  if (q.phase === "answers_open" && deadline) return { key: "countdown_deadline", due: deadline };
   return null;
 }
 

@@ -42,6 +42,7 @@ let formKey = null;
 let buzzPressed = false;
 let lastPhaseKey = null;
 let lastTurnKey = null;
+let seniorMode = null; // whether the team played in senior mode (extended or untimed time) at the last view
 
 function loadPlayer() {
   try {
@@ -207,6 +208,15 @@ function myTeamId() {
   return (view && view.team && view.team.id) || (player && player.team_id);
 }
 
+// A team the host puts in senior and accessible mode (docs/game-rules.md) gets larger text at
+// once, as if a player had pressed A+ (kept in this browser; a player may turn it off again).
+function followSeniorMode(team) {
+  const senior = Boolean(team.time_mode) && team.time_mode !== "standard";
+  const large = $('[data-view-option="large"]');
+  if (senior && seniorMode !== true && large && large.getAttribute("aria-pressed") !== "true") large.click();
+  seniorMode = senior;
+}
+
 function draw(events) {
   const teams = teamDirectory(view);
   const teamId = myTeamId();
@@ -215,6 +225,7 @@ function draw(events) {
   renderScoreboard(view, { mine: teamId });
   renderQuestion(view, { teams, events });
   $("[data-team-swatch]").style.background = team.colour || "#888";
+  followSeniorMode(team);
   const labels = playerLabels(view.members);
   const myName = labels.get(player.player_id) || player.display_name;
   setText($("[data-team-line]"), t("joined_as", { name: myName, team: team.name || teamId }));
