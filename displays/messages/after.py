@@ -205,7 +205,7 @@ LV: AfterMessages = {
     "error_not_finished": "Konkurss vēl nav beidzies.",
     "admin_senior_contest": "Senioru un pieejamības režīms visām komandām",
     "admin_senior_hint": (
-        "Divreiz ilgāks atbildes laiks visu komandu un novērtējuma kārtās, bez ātruma bonusa. "
+        "Divreiz ilgāks atbildes laiks visu komandu un novērtēšanas kārtās, bez ātruma bonusa. "
         "Vadītājs to var mainīt katrai komandai, arī noņemt laika ierobežojumu."
     ),
     "admin_team_senior": "Senioru režīms",
@@ -304,7 +304,7 @@ LT: AfterMessages = {
     "error_not_finished": "Konkursas dar nesibaigė.",
     "admin_senior_contest": "Senjorų ir prieinamumo režimas visoms komandoms",
     "admin_senior_hint": (
-        "Dvigubai ilgesnis atsakymo laikas visų komandų ir vertinimo raunduose, be greičio "
+        "Dvigubai ilgesnis atsakymo laikas visų komandų ir įvertinimo turuose, be greičio "
         "premijos. Vedėjas gali jį keisti kiekvienai komandai ir panaikinti laiko ribą."
     ),
     "admin_team_senior": "Senjorų režimas",
