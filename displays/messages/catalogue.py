@@ -401,6 +401,31 @@ class Messages(TypedDict):
     cmd_forgive_false_start: str
     false_started_team: str
     log_false_start_forgiven: str
+    # the host console's next step, shortcuts and confirmations (issue 16)
+    next_step: str
+    next_waiting_buzz: str
+    next_waiting_photo: str
+    next_judge_answers: str
+    next_results: str
+    answer_clock: str
+    time_up_penalty: str
+    time_up_no_penalty: str
+    more_actions: str
+    shortcuts: str
+    shortcuts_note: str
+    key_next_step: str
+    shortcut_help: str
+    dialog_cancel: str
+    confirm_adjust_score: str
+    confirm_undo_judgement: str
+    error_false_start: str
+    dialog_close: str
+    # the big screen's optional sounds (issue 16)
+    sound: str
+    sound_on: str
+    sound_off: str
+    sound_volume: str
+    sound_enable: str
     # senior and accessible mode, the host console's teams (issue 16)
     time_modes_heading: str
     time_modes_hint: str

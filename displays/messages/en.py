@@ -428,6 +428,33 @@ MESSAGES: Messages = {
     "cmd_forgive_false_start": "Forgive false start",
     "false_started_team": "False start: {team}",
     "log_false_start_forgiven": "false start forgiven for {team}",
+    # the host console's next step, shortcuts and confirmations (issue 16)
+    "next_step": "Next step",
+    "next_waiting_buzz": "Buzzers open: waiting for a press",
+    "next_waiting_photo": "Deciding who pressed first…",
+    "next_judge_answers": "Judge the open answers",
+    "next_results": "Open the results",
+    "answer_clock": "Answer time",
+    "time_up_penalty": "Time up: −{points} for {team}",
+    "time_up_no_penalty": "Time up: counted as wrong for {team}",
+    "more_actions": "More actions",
+    "shortcuts": "Keyboard shortcuts",
+    "shortcuts_note": "Shortcuts do nothing while you type in a field. Escape closes this list.",
+    "key_next_step": "Space or Enter",
+    "shortcut_help": "Show or hide this list",
+    "dialog_cancel": "Cancel",
+    "confirm_adjust_score": "Change {team}'s score by {delta}? Reason: {reason}",
+    "confirm_undo_judgement": (
+        "Undo the last judgement for {team}? The points it gave or took are reversed."
+    ),
+    "error_false_start": "false start (pressed before the buzzers opened)",
+    "dialog_close": "Close",
+    # the big screen's optional sounds (issue 16)
+    "sound": "Sound",
+    "sound_on": "Sound on",
+    "sound_off": "Sound off",
+    "sound_volume": "Volume",
+    "sound_enable": "Turn the sound on",
     # senior and accessible mode, the host console's teams (issue 16)
     "time_modes_heading": "Senior and accessible mode",
     "time_modes_hint": (

@@ -442,6 +442,35 @@ MESSAGES: Messages = {
     "cmd_forgive_false_start": "Atleisti per ankstyvą pradžią",
     "false_started_team": "Per ankstyva pradžia: {team}",
     "log_false_start_forgiven": "atleista per ankstyva pradžia komandai {team}",
+    # the host console's next step, shortcuts and confirmations (issue 16)
+    "next_step": "Kitas žingsnis",
+    "next_waiting_buzz": "Mygtukai atidaryti: laukiama paspaudimo",
+    "next_waiting_photo": "Nustatoma, kas paspaudė pirmas…",
+    "next_judge_answers": "Įvertinti atvirus atsakymus",
+    "next_results": "Atverti rezultatus",
+    "answer_clock": "Atsakymo laikas",
+    "time_up_penalty": "Laikas baigėsi: −{points} komandai {team}",
+    "time_up_no_penalty": "Laikas baigėsi: komandai {team} įskaitoma kaip neteisinga",
+    "more_actions": "Kiti veiksmai",
+    "shortcuts": "Spartieji klavišai",
+    "shortcuts_note": (
+        "Kol rašote laukelyje, spartieji klavišai neveikia. Escape uždaro šį sąrašą."
+    ),
+    "key_next_step": "Tarpas arba Enter",
+    "shortcut_help": "Rodyti arba slėpti šį sąrašą",
+    "dialog_cancel": "Atšaukti",
+    "confirm_adjust_score": "Pakeisti komandos {team} taškus {delta}? Priežastis: {reason}",
+    "confirm_undo_judgement": (
+        "Atšaukti paskutinį komandos {team} įvertinimą? Jo suteikti ar atimti taškai grąžinami."
+    ),
+    "error_false_start": "per ankstyva pradžia (paspausta prieš atidarant mygtukus)",
+    "dialog_close": "Uždaryti",
+    # the big screen's optional sounds (issue 16)
+    "sound": "Garsas",
+    "sound_on": "Garsas įjungtas",
+    "sound_off": "Garsas išjungtas",
+    "sound_volume": "Garsumas",
+    "sound_enable": "Įjungti garsą",
     # senior and accessible mode, the host console's teams (issue 16)
     "time_modes_heading": "Senjorų ir prieinamumo režimas",
     "time_modes_hint": (

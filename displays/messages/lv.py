@@ -437,6 +437,36 @@ MESSAGES: Messages = {
     "cmd_forgive_false_start": "Piedot priekšlaicīgu startu",
     "false_started_team": "Priekšlaicīgs starts: {team}",
     "log_false_start_forgiven": "piedots priekšlaicīgs starts komandai {team}",
+    # the host console's next step, shortcuts and confirmations (issue 16)
+    "next_step": "Nākamais solis",
+    "next_waiting_buzz": "Pogas atvērtas: gaida nospiešanu",
+    "next_waiting_photo": "Nosaka, kurš nospieda pirmais…",
+    "next_judge_answers": "Novērtēt brīvās atbildes",
+    "next_results": "Atvērt rezultātus",
+    "answer_clock": "Atbildes laiks",
+    "time_up_penalty": "Laiks beidzies: −{points} komandai {team}",
+    "time_up_no_penalty": "Laiks beidzies: komandai {team} ieskaita kā nepareizu",
+    "more_actions": "Citas darbības",
+    "shortcuts": "Īsinājumtaustiņi",
+    "shortcuts_note": (
+        "Kamēr raksti laukā, īsinājumtaustiņi nedarbojas. Escape aizver šo sarakstu."
+    ),
+    "key_next_step": "Atstarpe vai Enter",
+    "shortcut_help": "Parādīt vai paslēpt šo sarakstu",
+    "dialog_cancel": "Atcelt",
+    "confirm_adjust_score": "Mainīt komandas {team} punktus par {delta}? Iemesls: {reason}",
+    "confirm_undo_judgement": (
+        "Atsaukt pēdējo vērtējumu komandai {team}? Tā piešķirtie vai atņemtie punkti tiek "
+        "atgriezti."
+    ),
+    "error_false_start": "priekšlaicīgs starts (nospiests pirms pogu atvēršanas)",
+    "dialog_close": "Aizvērt",
+    # the big screen's optional sounds (issue 16)
+    "sound": "Skaņa",
+    "sound_on": "Skaņa ieslēgta",
+    "sound_off": "Skaņa izslēgta",
+    "sound_volume": "Skaļums",
+    "sound_enable": "Ieslēgt skaņu",
     # senior and accessible mode, the host console's teams (issue 16)
     "time_modes_heading": "Senioru un pieejamības režīms",
     "time_modes_hint": (
