@@ -9,6 +9,7 @@ import { config, lang } from "./i18n.js";
 import { drawLobby, drawPodium } from "./lobby.js";
 import * as buzzerCheck from "./screen_check.js"; // the host's buzzer check overlay
 import * as photoFinish from "./screen_photo.js"; // the animated photo finish of each buzz
+import * as sounds from "./sounds.js"; // the optional cues for a buzz, a time-up and the reveal
 import {
   $,
   renderCountdown,
@@ -44,6 +45,7 @@ const client = new ContestClient({
     view = message.view;
     buzzerCheck.view(view);
     draw(message.events || []);
+    sounds.view(message, { now: client.serverNow(), welcomeSeq: client.welcome ? client.welcome.seq : 0 });
   },
   onMessage: (message) => buzzerCheck.message(message),
   onStatus: statusReporter(),
@@ -95,7 +97,10 @@ window.addEventListener("resize", () => {
 });
 
 setInterval(() => {
-  if (view) renderCountdown(view, client.serverNow());
+  if (!view) return;
+  renderCountdown(view, client.serverNow());
+  sounds.tick(view, client.serverNow());
 }, 200);
 
+sounds.init();
 client.connect();
