@@ -133,12 +133,14 @@ class HostCommand:
         label: the button's text.
         confirm: a question to confirm before sending, or '' to send at once.
         group: ``contest``, ``round`` or ``question`` — where the button sits.
+        key: the keyboard shortcut, one letter (docs/displays.md, "Keyboard shortcuts").
     """
 
     type: str
     label: str
     confirm: str
     group: Literal["contest", "round", "question"]
+    key: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -228,47 +230,30 @@ TEMPLATE_NAMES: Final[dict[PageKind, str]] = {kind: f"{kind}.html" for kind in P
 
 
 def host_commands(t: Messages) -> tuple[HostCommand, ...]:
-    """The host console's parameterless command buttons, in the order a contest uses them."""
+    """The host console's parameterless command buttons, in the order a contest uses them, each
+    with its keyboard shortcut (pause and resume share theirs: only one of them applies)."""
+
+    def command(
+        type_: str, group: Literal["contest", "round", "question"], key: str, confirm: str = ""
+    ) -> HostCommand:
+        label = t[f"cmd_{type_}"]  # type: ignore[literal-required]
+        return HostCommand(type=type_, label=label, confirm=confirm, group=group, key=key)
+
     return (
-        HostCommand(
-            type="start_contest", label=t["cmd_start_contest"], confirm="", group="contest"
-        ),
-        HostCommand(type="pause", label=t["cmd_pause"], confirm="", group="contest"),
-        HostCommand(type="resume", label=t["cmd_resume"], confirm="", group="contest"),
-        HostCommand(
-            type="start_tiebreak", label=t["cmd_start_tiebreak"], confirm="", group="contest"
-        ),
-        HostCommand(
-            type="end_contest",
-            label=t["cmd_end_contest"],
-            confirm=t["confirm_end_contest"],
-            group="contest",
-        ),
-        HostCommand(type="start_round", label=t["cmd_start_round"], confirm="", group="round"),
-        HostCommand(
-            type="end_round",
-            label=t["cmd_end_round"],
-            confirm=t["confirm_end_round"],
-            group="round",
-        ),
-        HostCommand(
-            type="show_question", label=t["cmd_show_question"], confirm="", group="question"
-        ),
-        HostCommand(type="open_buzzers", label=t["cmd_open_buzzers"], confirm="", group="question"),
-        HostCommand(type="lock_answers", label=t["cmd_lock_answers"], confirm="", group="question"),
-        HostCommand(type="reveal", label=t["cmd_reveal"], confirm="", group="question"),
-        HostCommand(
-            type="next_question", label=t["cmd_next_question"], confirm="", group="question"
-        ),
-        HostCommand(
-            type="undo_judgement", label=t["cmd_undo_judgement"], confirm="", group="question"
-        ),
-        HostCommand(
-            type="skip_question",
-            label=t["cmd_skip_question"],
-            confirm=t["confirm_skip_question"],
-            group="question",
-        ),
+        command("start_contest", "contest", "G"),
+        command("pause", "contest", "P"),
+        command("resume", "contest", "P"),
+        command("start_tiebreak", "contest", "T"),
+        command("end_contest", "contest", "X", t["confirm_end_contest"]),
+        command("start_round", "round", "O"),
+        command("end_round", "round", "E", t["confirm_end_round"]),
+        command("show_question", "question", "Q"),
+        command("open_buzzers", "question", "B"),
+        command("lock_answers", "question", "L"),
+        command("reveal", "question", "R"),
+        command("next_question", "question", "N"),
+        command("undo_judgement", "question", "U"),
+        command("skip_question", "question", "S", t["confirm_skip_question"]),
     )
 
 

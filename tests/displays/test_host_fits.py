@@ -5,6 +5,9 @@ their players (the engine's host view), venue agents with long venue names and b
 ``agents`` message and GET …/agents) and registered players with long libraries (GET …/players)
 — the panels whose long Latvian and Lithuanian texts used to widen the page. Once every panel has
 drawn, the document must not scroll sideways: wide content wraps or scrolls inside its own box.
+The answers table fits its column without scrolling, in every moment of a question: buzzers open,
+a team answering, an all-play question locked with its answers, and the contest over (issue 16).
+The agents board names refusal reasons in words, and no emoji is used (a box without an emoji font).
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from typing import Any
 
 import pytest
 
+from displays.messages import catalogue
+
 from .browser import ORIGIN, FakeServer, now_ms, screenshot
-from .scenes import PLAYERS, TEAMS, Scene
+from .scenes import PLAYERS, TEAMS, Scene, answers_for_all_play
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 10_000
@@ -78,9 +83,25 @@ def registered_players() -> list[dict[str, Any]]:
     ]
 
 
-@pytest.mark.parametrize("lang", ["lv", "lt", "en"])
-def test_host_console_fits_1280x800_without_sideways_scroll(browser: Any, lang: str) -> None:
+def moment(name: str) -> Scene:
     scene = Scene(int(time.time() * 1_000_000)).start().buzzer_open()
+    if name == "answering":
+        scene.photo_finish()
+    elif name in ("all_play_locked", "finished"):
+        scene.photo_finish().judge_answering(True).reveal().next_round_question()
+        answers_for_all_play(scene)
+        scene.lock()
+        if name == "finished":
+            scene.reveal().finish()
+    return scene
+
+
+@pytest.mark.parametrize("name", ["buzzers_open", "answering", "all_play_locked", "finished"])
+@pytest.mark.parametrize("lang", ["lv", "lt", "en"])
+def test_host_console_fits_1280x800_without_sideways_scroll(
+    browser: Any, lang: str, name: str
+) -> None:
+    scene = moment(name)
     server = FakeServer(scene)
     server.agents = [
         {"agent_id": row["agent_id"], "venue": row["venue"], "teams": row["teams"]}
@@ -98,7 +119,7 @@ def test_host_console_fits_1280x800_without_sideways_scroll(browser: Any, lang: 
     server._send(host, {"type": "agents", "agents": agent_rows()})
     page.wait_for_selector("[data-agent-boxes] li")
     page.wait_for_timeout(200)
-    screenshot(page, f"host-1280-{lang}")
+    screenshot(page, f"host-1280-{name}-{lang}")
     width = page.evaluate("document.scrollingElement.scrollWidth")
     wide = page.evaluate(
         """() => [...document.querySelectorAll('body *')]
@@ -107,3 +128,10 @@ def test_host_console_fits_1280x800_without_sideways_scroll(browser: Any, lang: 
             .map((e) => `${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
     )
     assert width <= WIDTH, f"the {lang} console is {width} px wide: {wide}"
+    answers = page.locator(".judging .table-scroll")
+    sideways = answers.evaluate("box => box.scrollWidth - box.clientWidth")
+    assert sideways <= 1, f"the {lang} answers table scrolls {sideways} px inside its box"
+    presses = page.locator("[data-agent-presses]").first.inner_text()
+    assert "false_start" not in presses
+    assert catalogue(lang)["error_false_start"] in presses  # type: ignore[arg-type]
+    assert "⏱" not in page.locator("body").inner_text()

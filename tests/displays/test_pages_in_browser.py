@@ -282,8 +282,8 @@ def test_host_secret_from_the_fragment_never_reaches_a_url(browser: Any, scene: 
     assert page.evaluate("sessionStorage.getItem('quiz.host.bsq-test')") == "hs_test_secret"
     expect()(page.locator("[data-t-code]").first).to_have_text("JEL-4821")
     assert all("hs_test_secret" not in url for _, url, _, _ in server.http_requests)
-    start = page.locator("[data-command='start_contest']")
-    expect()(start).to_have_class("command suggested")
+    start = page.locator("[data-next-step]")  # the next step: start the contest
+    expect()(start).to_contain_text(catalogue("en")["cmd_start_contest"])
     start.click()
     wait_for(lambda: server.sent_by("host", "command"), page, "the command")
     assert server.sent_by("host", "command")[0]["command"] == {"type": "start_contest"}
@@ -341,6 +341,7 @@ def test_host_adjusts_a_score_with_a_reason(browser: Any, scene: Scene) -> None:
     expect()(page.locator(".toast").last).to_have_text(catalogue("en")["adjust_reason_needed"])
     page.fill("[data-adjust-reason]", "Appeal upheld")
     page.click(".adjust-form button")
+    page.click("[data-confirm-dialog] [data-confirm-ok]")  # adjusting a score asks first
     wait_for(lambda: server.sent_by("host", "command"), page, "the adjustment")
     assert server.sent_by("host", "command")[-1]["command"] == {
         "type": "adjust_score",
@@ -391,11 +392,13 @@ def test_a_dropped_connection_resumes_from_the_last_sequence_number(
 def test_host_removes_a_player_after_confirming(browser: Any, scene: Scene) -> None:
     server = FakeServer(scene)
     page = open_page(browser, server, "/host/bsq-test?lang=lv#secret=hs_test_secret")
-    questions: list[str] = []
-    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.click("[data-t-players] li:has-text('Rūta P.') .remove-player")
+    confirmation = page.locator("[data-confirm-dialog]")
+    expect()(confirmation).to_contain_text(
+        catalogue("lv")["confirm_remove_player"].format(name="Rūta P.")
+    )
+    confirmation.locator("[data-confirm-ok]").click()
     wait_for(lambda: server.sent_by("host", "command"), page, "the removal")
-    assert questions == [catalogue("lv")["confirm_remove_player"].format(name="Rūta P.")]
     assert server.sent_by("host", "command")[-1]["command"] == {
         "type": "remove_player",
         "player_id": "p-ruta",

@@ -60,3 +60,5 @@ def command(host: Any, name: str) -> None:
     button = host.locator(f"[data-command='{name}']")
     expect()(button).to_be_enabled()
     button.click()
+    if button.get_attribute("data-confirm"):  # a destructive command: the in-page confirmation
+        host.locator("[data-confirm-dialog] [data-confirm-ok]").click()

@@ -5,11 +5,17 @@
 // The host secret comes from the URL fragment (#secret=…, removed from the address bar at once) or
 // the sign-in field, lives in sessionStorage for this tab only, and is sent only in the WebSocket
 // hello and the Authorization header of the teams request — never in a URL.
+//
+// The run of the show (issue 16): one next-step button says and does what comes next (nextStep),
+// and while a team answers, Correct / Wrong and the answer clock take its place at the top of the
+// main column. Every action has a keyboard shortcut (docs/displays.md, "Keyboard shortcuts"), and
+// destructive ones wait for the in-page confirmation of host_confirm.js.
 
 import { ContestClient, getJson } from "./client.js";
 import "./host_players.js"; // the registered players panel (_host_players.html)
 import * as agentsPanel from "./host_agents.js"; // agents and the buzzer check (_host_agents.html)
 import { rebuildActivity } from "./host_activity.js"; // the activity log from the event log
+import { confirmAction, confirming } from "./host_confirm.js"; // destructive actions ask first
 import { config, errorText, formatNumber, has, pick, t, tn } from "./i18n.js";
 import {
   $,
@@ -42,6 +48,7 @@ let view = null;
 let joinCodes = new Map();
 let teamsFetchedFor = "";
 let calibration = {}; // touch latencies measured at the buzzer check, by player (docs/game-rules.md)
+let judgedBy = new Set(); // "round.question.team" this console judged (not the answer clock)
 
 // --- secret -----------------------------------------------------------------------------------
 
@@ -96,6 +103,7 @@ function connect() {
     hello: () => ({ type: "hello", role: "host", secret: storedSecret() }),
     syncTime: true,
     onView: (message) => {
+      noticeTimeUp(view, message.view);
       view = message.view;
       draw(message.events || []);
       agentsPanel.view(view);
@@ -130,9 +138,10 @@ function connect() {
 /** Send a host command; report the outcome in the activity log and, when refused, as a toast. */
 async function send(command) {
   if (!client) return false;
+  if (command.type === "judge" && view && view.question) judgedBy.add(judgedKey(view.question, command.team_id));
   try {
     await client.command(command);
-    log(`${commandLabel(command)} ✓`);
+    log(`${t("log_by_host")} — ${commandLabel(command)}`); // as the lines rebuilt from the log
     return true;
   } catch (error) {
     toastError(error);
@@ -176,6 +185,7 @@ function draw(events) {
   renderQuestion(view, { teams, events });
   setText($("[data-round-kind]"), view.round ? roundTitle(view.round) : "");
   drawCommands();
+  drawStep();
   drawRounds();
   drawAnswering(teams);
   drawFalseStarts(teams);
@@ -189,7 +199,7 @@ function draw(events) {
 
 const FINAL = ["revealed", "skipped", "closed"];
 
-/** Which commands make sense now, and the one the host most likely wants next. */
+/** Which commands make sense now. */
 function commandStates() {
   const contest = view.contest || {};
   const running = contest.status === "running";
@@ -200,7 +210,7 @@ function commandStates() {
   const unstarted = (view.rounds || []).some((r) => !r.started);
   const settled = !q || FINAL.includes(phase);
   const moreQuestions = round ? round.questions_shown < round.question_count : false;
-  const enabled = {
+  return {
     start_contest: contest.status === "setup" || contest.status === "new",
     pause: running && !paused,
     resume: paused,
@@ -216,29 +226,105 @@ function commandStates() {
     undo_judgement: Boolean(q && q.can_undo),
     skip_question: Boolean(q) && !["revealed", "skipped"].includes(phase),
   };
-  let suggested = null;
-  if (enabled.start_contest) suggested = "start_contest";
-  else if (paused) suggested = "resume";
-  else if (running && !round) suggested = unstarted ? "start_round" : "end_contest";
-  else if (round && !q) suggested = "show_question";
-  else if (phase === "shown" && round && round.kind === "buzzer") suggested = "open_buzzers";
-  else if (phase === "answers_open") suggested = "lock_answers";
-  else if (phase === "locked" || phase === "closed") suggested = "reveal";
-  else if (phase === "revealed" || phase === "skipped") suggested = "next_question";
-  return { enabled, suggested };
+}
+
+/**
+ * The one step the host most likely wants now, for the big button: {label, command} (a command
+ * type, "judge" to go to the open answers, "results" to open the results page), {label, wait}
+ * while the contest waits for the teams, or {answering} while a team answers (Correct / Wrong).
+ */
+export function nextStep(hostView) {
+  const contest = hostView.contest || {};
+  const round = hostView.round;
+  const q = hostView.question;
+  const phase = q ? q.phase : null;
+  const step = (command, label = t(`cmd_${command}`)) => ({ command, label });
+  if (contest.status === "finished") return step("results", t("next_results"));
+  if (contest.status !== "running") return step("start_contest");
+  if (contest.paused) return step("resume");
+  if (!round) {
+    const next = (hostView.rounds || []).find((r) => !r.started);
+    if (!next) return step("end_contest");
+    const title = pick(next.title);
+    return step("start_round", title ? `${t("cmd_start_round")}: ${title}` : t("cmd_start_round"));
+  }
+  const pending = Boolean(q && (q.pending || []).length);
+  const moreQuestions = round.questions_shown < round.question_count;
+  if (!q) return moreQuestions ? step("show_question") : step("end_round");
+  switch (phase) {
+    case "shown":
+      return step("open_buzzers");
+    case "armed":
+    case "open":
+      return { wait: true, label: t("next_waiting_buzz") };
+    case "collecting":
+      return { wait: true, label: t("next_waiting_photo") };
+    case "answering":
+      return { answering: q.answering_team };
+    case "answers_open":
+      return step("lock_answers");
+    case "locked":
+    case "closed":
+      return pending ? step("judge", t("next_judge_answers")) : step("reveal");
+    default: // revealed, skipped: the next question, or the end of the round after its last one
+      if (pending) return step("judge", t("next_judge_answers"));
+      return moreQuestions ? step("next_question") : step("next_question", t("cmd_end_round"));
+  }
 }
 
 function drawCommands() {
-  const { enabled, suggested } = commandStates();
+  const enabled = commandStates();
   for (const button of $$("[data-command]")) {
     const type = button.dataset.command;
     button.disabled = !enabled[type];
-    button.classList.toggle("suggested", type === suggested);
+    button.hidden = !enabled[type]; // only what applies now: no wall of disabled buttons
     if (type === "undo_judgement") {
       const q = view.question;
-      setText(button, q && q.undo_team ? t("undo_for", { team: teamName(teamDirectory(view), q.undo_team) }) : t("cmd_undo_judgement"));
+      const label = q && q.undo_team ? t("undo_for", { team: teamName(teamDirectory(view), q.undo_team) }) : t("cmd_undo_judgement");
+      setText($("[data-command-label]", button), label);
     }
   }
+  for (const group of $$("[data-command-group]")) show(group, [...group.children].some((button) => !button.hidden));
+}
+
+/** The next-step button, or Correct / Wrong with the answer clock while a team answers. */
+function drawStep() {
+  const step = nextStep(view);
+  const button = $("[data-next-step]");
+  show(button, !step.answering);
+  button.disabled = Boolean(step.wait);
+  button.dataset.step = step.command || "";
+  setText($("[data-next-label]", button), step.label || "");
+}
+
+/** Carry out the next step (the big button, Space or Enter). */
+function runNextStep() {
+  if (!view) return;
+  const step = nextStep(view);
+  if (step.wait || step.answering) return;
+  if (step.command === "results") {
+    window.open(`/results/${encodeURIComponent(config.contest_id)}?lang=${encodeURIComponent(config.lang)}`, "_blank", "noopener");
+  } else if (step.command === "judge") {
+    const first = $("[data-answers] tr.pending [data-a-correct]:not(:disabled)");
+    if (first) {
+      first.scrollIntoView({ block: "center" });
+      first.focus();
+    }
+  } else {
+    const button = $(`[data-command="${step.command}"]`);
+    runCommand(step.command, button ? button.dataset.confirm : "");
+  }
+}
+
+/** Send a parameterless command, after the host confirms when it is destructive. */
+async function runCommand(type, confirmText) {
+  let question = confirmText || "";
+  if (type === "undo_judgement" && view && view.question) {
+    const q = view.question;
+    question = t("confirm_undo_judgement", { team: q.undo_team ? teamName(teamDirectory(view), q.undo_team) : "—" });
+  }
+  if (question && !(await confirmAction(question, commandLabel({ type })))) return;
+  send({ type });
 }
 
 function drawRounds() {
@@ -273,6 +359,48 @@ function drawAnswering(teams) {
   const given = q.answers && q.answers[q.answering_team];
   setText($("[data-answering-answer]", box), given ? `— ${formatAnswer(given.answer, q.question)}` : "");
   for (const button of $$("[data-judge-answering]", box)) button.dataset.teamId = q.answering_team;
+  const penalty = view.round && view.round.rules ? view.round.rules.wrong_penalty || 0 : 0;
+  const team = teamName(teams, q.answering_team);
+  setText(
+    $("[data-answer-clock-then]", box),
+    penalty ? t("time_up_penalty", { points: formatNumber(penalty), team }) : t("time_up_no_penalty", { team }),
+  );
+  drawAnswerClock();
+}
+
+function judgedKey(q, teamId) {
+  return `${q.round_index}.${q.index}.${teamId}`;
+}
+
+/** The answering team's clock, in whole seconds; it stands still while the contest is paused. */
+function drawAnswerClock() {
+  const q = view && view.question;
+  const value = $("[data-answer-clock-value]");
+  if (!q || q.phase !== "answering" || !q.answer_deadline || !client) return setText(value, "");
+  const contest = view.contest || {};
+  const now = contest.paused && contest.paused_at ? contest.paused_at / 1000 : client.serverNow();
+  if (now === null) return setText(value, "");
+  const seconds = Math.ceil(Math.max(0, q.answer_deadline / 1000 - now) / 1000);
+  setText(value, `${formatNumber(seconds)} s`);
+  $("[data-answer-clock]").classList.toggle("urgent", seconds <= 3);
+}
+
+/**
+ * When the answer clock ran out (the team was judged wrong and not by this console), say so: the
+ * penalty is no longer a surprise found in the scoreboard.
+ */
+function noticeTimeUp(before, after) {
+  const was = before && before.question;
+  const now = after && after.question;
+  if (now && now.phase === "answering") judgedBy.delete(judgedKey(now, now.answering_team)); // undone: judged afresh
+  if (!was || !now || was.phase !== "answering" || !was.answering_team) return;
+  if (was.round_index !== now.round_index || was.index !== now.index) return;
+  const teamId = was.answering_team;
+  if (now.phase === "answering" && now.answering_team === teamId) return;
+  if ((now.verdicts || {})[teamId] !== "wrong" || judgedBy.has(judgedKey(was, teamId))) return;
+  const text = `${teamName(teamDirectory(after), teamId)}: ${t("log_out_of_time")}`;
+  toast(text);
+  log(text);
 }
 
 /** A "forgive" button beside each team locked out by a false start while the question is live. */
@@ -316,6 +444,7 @@ function drawAnswers(teams) {
   const awarded = q.awarded || {};
   const ids = (view.scoreboard || []).map((row) => row.team_id).filter((id) => !buzzer || id in answers || id in verdicts);
   const judgeable = !buzzer && ["locked", "revealed"].includes(q.phase);
+  $("[data-answers-table]").classList.toggle("buzzer", buzzer);
   body.replaceChildren(
     ...ids.map((id) => {
       const row = cloneTemplate(".tpl-answer-row");
@@ -452,10 +581,15 @@ function adjust(event) {
     toast(t("adjust_reason_needed"));
     return;
   }
-  send({ type: "adjust_score", team_id: teamId, delta, reason }).then((done) => {
-    if (!done) return;
-    $("[data-adjust-delta]").value = "";
-    $("[data-adjust-reason]").value = "";
+  const team = teamName(teamDirectory(view), teamId);
+  const question = t("confirm_adjust_score", { team, delta: `${delta > 0 ? "+" : ""}${formatNumber(delta)}`, reason });
+  confirmAction(question, t("cmd_adjust_score")).then((confirmed) => {
+    if (!confirmed) return;
+    send({ type: "adjust_score", team_id: teamId, delta, reason }).then((done) => {
+      if (!done) return;
+      $("[data-adjust-delta]").value = "";
+      $("[data-adjust-reason]").value = "";
+    });
   });
 }
 
@@ -508,10 +642,9 @@ function drawTeams() {
                 title: t("remove_player"),
                 "aria-label": `${t("remove_player")}: ${labels.get(player.id)}`,
                 text: "×",
-                onclick: () => {
-                  if (confirm(t("confirm_remove_player", { name: labels.get(player.id) }))) {
-                    send({ type: "remove_player", player_id: player.id });
-                  }
+                onclick: async () => {
+                  const question = t("confirm_remove_player", { name: labels.get(player.id) });
+                  if (await confirmAction(question, t("remove_player"))) send({ type: "remove_player", player_id: player.id });
                 },
               }),
             ),
@@ -530,13 +663,13 @@ function touchLatencyButton(player, label) {
   const suggested = measured && measured.suggested_ms !== null ? measured.suggested_ms : null;
   const measuredText =
     suggested === null ? "" : t("touch_latency_measured", { ms: formatNumber(suggested), n: measured.samples });
-  return h("button", {
+  const button = h("button", {
     type: "button",
     class: "touch-latency",
     title: measuredText ? `${t("touch_latency")}\n${measuredText}` : t("touch_latency"),
     "aria-label": `${t("touch_latency")}: ${label}`,
     data: { touchLatency: player.id, measured: suggested === null ? "" : String(suggested) },
-    text: `⏱ ${latency ? `${formatNumber(latency)} ms` : "–"}${suggested !== null && suggested !== latency ? ` → ${formatNumber(suggested)}?` : ""}`,
+    text: `${latency ? `${formatNumber(latency)} ms` : "–"}${suggested !== null && suggested !== latency ? ` → ${formatNumber(suggested)}?` : ""}`,
     onclick: () => {
       const question = [t("touch_latency_prompt", { name: label }), measuredText].filter(Boolean).join("\n");
       const answer = prompt(question, String(suggested !== null ? suggested : latency));
@@ -544,6 +677,30 @@ function touchLatencyButton(player, label) {
       send({ type: "set_touch_latency", player_id: player.id, latency_ms: Math.round(Number(answer.replace(",", "."))) });
     },
   });
+  button.prepend(clockIcon(), " ");
+  return button;
+}
+
+/** A small stopwatch drawn inline: the stopwatch emoji is an empty box without an emoji font. */
+function clockIcon() {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  for (const [tag, attributes] of [
+    ["circle", { cx: 12, cy: 13, r: 8 }],
+    ["path", { d: "M12 9v4l3 2M9 2h6M12 2v3" }],
+  ]) {
+    const shape = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [name, value] of Object.entries(attributes)) shape.setAttribute(name, String(value));
+    shape.setAttribute("fill", "none");
+    shape.setAttribute("stroke", "currentColor");
+    shape.setAttribute("stroke-width", "2");
+    shape.setAttribute("stroke-linecap", "round");
+    svg.append(shape);
+  }
+  return svg;
 }
 
 async function fetchJoinCodes(teamIds) {
@@ -563,16 +720,79 @@ async function fetchJoinCodes(teamIds) {
 function tick() {
   if (!view || !client) return;
   renderCountdown(view, client.serverNow());
+  drawAnswerClock();
+}
+
+// --- keyboard shortcuts (docs/displays.md, "Keyboard shortcuts") ---------------------------------
+
+const TYPING = "input, textarea, select, [contenteditable]:not([contenteditable='false'])";
+const ACTIVATES = "button, a[href], summary, label";
+
+/** The shortcut letter of a key press (A–Z whatever the keyboard layout writes), or "". */
+function letterOf(event) {
+  if (/^[a-z]$/i.test(event.key)) return event.key.toUpperCase();
+  const code = /^Key([A-Z])$/.exec(event.code || "");
+  return code ? code[1] : "";
+}
+
+function shortcut(event) {
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (!view || $("[data-console]").hidden) return;
+  const target = event.target instanceof Element ? event.target : document.body;
+  if (target.closest(TYPING)) return; // typing a reason or a name: letters are letters
+  const help = $("[data-shortcuts-dialog]");
+  if (confirming()) return; // the confirmation answers Enter and Escape itself
+  if (event.key === "?") {
+    event.preventDefault();
+    toggleShortcuts();
+    return;
+  }
+  if (help.open || event.repeat) return;
+  if (event.key === " " || event.key === "Enter") {
+    if (target.closest(ACTIVATES)) return; // Space and Enter press the focused button
+    event.preventDefault();
+    runNextStep();
+    return;
+  }
+  const letter = event.shiftKey ? "" : letterOf(event);
+  if (!letter) return;
+  if (letter === "C" || letter === "W") {
+    const judge = $(`[data-judge-answering="${letter === "C"}"]`);
+    if (judge && !$("[data-answering]").hidden) {
+      event.preventDefault();
+      judge.click();
+    }
+    return;
+  }
+  const button = $$("[data-command]").find((candidate) => candidate.dataset.key === letter && !candidate.disabled);
+  if (!button) return;
+  event.preventDefault();
+  button.click();
+}
+
+let shortcutsReturnTo = null;
+
+function toggleShortcuts() {
+  const help = $("[data-shortcuts-dialog]");
+  if (help.open) return help.close();
+  shortcutsReturnTo = document.activeElement;
+  help.showModal();
+  $("[data-shortcuts-close]", help).focus();
 }
 
 // --- start ------------------------------------------------------------------------------------
 
 for (const button of $$("[data-command]")) {
-  button.addEventListener("click", () => {
-    if (button.dataset.confirm && !confirm(button.dataset.confirm)) return;
-    send({ type: button.dataset.command });
-  });
+  button.addEventListener("click", () => runCommand(button.dataset.command, button.dataset.confirm));
 }
+$("[data-next-step]").addEventListener("click", runNextStep);
+$("[data-shortcuts-open]").addEventListener("click", toggleShortcuts);
+$("[data-shortcuts-close]").addEventListener("click", toggleShortcuts);
+$("[data-shortcuts-dialog]").addEventListener("close", () => {
+  if (shortcutsReturnTo && shortcutsReturnTo.isConnected) shortcutsReturnTo.focus();
+  shortcutsReturnTo = null;
+});
+document.addEventListener("keydown", shortcut);
 for (const button of $$("[data-judge-answering]")) {
   button.addEventListener("click", () => {
     if (button.dataset.teamId) send({ type: "judge", team_id: button.dataset.teamId, correct: button.dataset.judgeAnswering === "true" });
