@@ -481,7 +481,7 @@ MESSAGES: Messages = {
     "time_mode_standard": "Įprastas laikas",
     "time_mode_extended": "Pratęstas laikas (×2)",
     "time_mode_untimed": "Be laiko ribos",
-    "time_mode_changed": "{team}: {mode}",
+    "time_mode_changed": "Komandos {team} laiko režimas: {mode}",
     # the big screen's optional sounds (issue 16)
     "sound": "Garsas",
     "sound_on": "Garsas įjungtas",
