@@ -433,12 +433,6 @@ class Messages(TypedDict):
     time_mode_extended: str
     time_mode_untimed: str
     time_mode_changed: str
-    # the big screen's optional sounds (issue 16)
-    sound: str
-    sound_on: str
-    sound_off: str
-    sound_volume: str
-    sound_enable: str
 
 
 def choose_language(value: str | None) -> Lang:

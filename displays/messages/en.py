@@ -466,10 +466,4 @@ MESSAGES: Messages = {
     "time_mode_extended": "Extended time (×2)",
     "time_mode_untimed": "No time limit",
     "time_mode_changed": "Time mode of {team}: {mode}",
-    # the big screen's optional sounds (issue 16)
-    "sound": "Sound",
-    "sound_on": "Sound on",
-    "sound_off": "Sound off",
-    "sound_volume": "Volume",
-    "sound_enable": "Turn the sound on",
 }

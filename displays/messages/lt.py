@@ -482,10 +482,4 @@ MESSAGES: Messages = {
     "time_mode_extended": "Pratęstas laikas (×2)",
     "time_mode_untimed": "Be laiko ribos",
     "time_mode_changed": "Komandos {team} laiko režimas: {mode}",
-    # the big screen's optional sounds (issue 16)
-    "sound": "Garsas",
-    "sound_on": "Garsas įjungtas",
-    "sound_off": "Garsas išjungtas",
-    "sound_volume": "Garsumas",
-    "sound_enable": "Įjungti garsą",
 }

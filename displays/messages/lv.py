@@ -478,10 +478,4 @@ MESSAGES: Messages = {
     "time_mode_extended": "Pagarināts laiks (×2)",
     "time_mode_untimed": "Bez laika ierobežojuma",
     "time_mode_changed": "Komandas {team} laika režīms: {mode}",
-    # the big screen's optional sounds (issue 16)
-    "sound": "Skaņa",
-    "sound_on": "Skaņa ieslēgta",
-    "sound_off": "Skaņa izslēgta",
-    "sound_volume": "Skaļums",
-    "sound_enable": "Ieslēgt skaņu",
 }
