@@ -368,6 +368,7 @@ def test_a_whole_contest_in_the_browser(server: QuizServer) -> None:
         host.fill("[data-adjust-delta]", "5")
         host.fill("[data-adjust-reason]", "appeal upheld")
         host.click(".adjust-form button")
+        host.click("[data-confirm-dialog] [data-confirm-ok]")  # the console asks first
         command(host, "end_contest")
 
         pages = {
