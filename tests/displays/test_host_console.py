@@ -8,6 +8,7 @@ the contest server would.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 
 from displays.messages import catalogue
 from game import commands as c
+from game.questions import ChoicesAnswer, MultipleChoice, TextAnswer
 
 from .browser import FakeServer, expect, open_page, screenshot, wait_for
 from .scenes import S, Scene
@@ -130,9 +132,7 @@ def test_the_next_step_button_walks_an_all_play_question(browser: Any) -> None:
     sends(page, server, {"type": "next_question"}, step.click)
 
 
-def _right_answer(scene: Scene) -> Any:
-    from game.questions import ChoicesAnswer, MultipleChoice
-
+def _right_answer(scene: Scene) -> ChoicesAnswer:
     question = scene.all_play_questions[0]
     assert isinstance(question, MultipleChoice)
     return ChoicesAnswer(options=frozenset(question.correct))
@@ -181,7 +181,7 @@ def test_judging_stays_beside_the_answer_clock_in_the_viewport(browser: Any, lan
     server = FakeServer(scene)
     page = open_host(browser, server, lang)
     clock = page.locator("[data-answer-clock]")
-    expect()(page.locator("[data-answer-clock-value]")).to_have_text(_seconds())
+    expect()(page.locator("[data-answer-clock-value]")).to_have_text(re.compile(r"^\d+\s+s$"))
     expect()(clock).to_contain_text(texts["time_up_penalty"].format(points="5", team=team))
     for selector in (
         "[data-judge-answering='true']",
@@ -198,12 +198,6 @@ def test_judging_stays_beside_the_answer_clock_in_the_viewport(browser: Any, lan
     server.push()
     expect()(page.locator(".toast").last).to_have_text(f"{team}: {texts['log_out_of_time']}")
     assert commands(server) == []
-
-
-def _seconds() -> Any:
-    import re
-
-    return re.compile(r"^\d+\s+s$")
 
 
 def test_a_destructive_action_waits_for_the_in_page_confirmation(browser: Any) -> None:
@@ -260,3 +254,30 @@ def test_adjusting_a_score_and_undoing_a_judgement_ask_first(browser: Any) -> No
     )
     adjust = {"type": "adjust_score", "team_id": "siauliai", "delta": 3, "reason": "Appeal upheld"}
     sends(page, server, adjust, lambda: page.keyboard.press("Enter"))
+
+
+def test_the_next_step_leads_to_open_answers_waiting_for_a_verdict(browser: Any) -> None:
+    en = catalogue("en")
+    scene = scene_now().start()
+    scene.run(c.ShowQuestion)
+    scene.reveal().wait(S).run(c.NextQuestion)  # round 1 over
+    scene.run(c.StartRound)
+    scene.run(c.ShowQuestion)
+    for _ in scene.all_play_questions[1:]:  # on to the open-text question, the round's last
+        scene.lock().reveal().show_next()
+    scene.answer("liepaja", TextAnswer(text="something nobody listed"))
+    scene.lock()
+    server = FakeServer(scene)
+    page = open_host(browser, server)
+    step = page.locator("[data-next-step]")
+    expect()(step).to_contain_text(en["next_judge_answers"])
+    step.click()
+    pending = page.locator("[data-answers] tr.pending [data-a-correct]")
+    expect()(pending).to_be_focused()
+    sends(
+        page,
+        server,
+        {"type": "judge", "team_id": "liepaja", "correct": True},
+        lambda: page.keyboard.press("Enter"),  # Enter on the focused button presses it
+    )
+    assert [command["type"] for command in commands(server)] == ["judge"]
