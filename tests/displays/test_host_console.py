@@ -191,11 +191,27 @@ def test_judging_stays_beside_the_answer_clock_in_the_viewport(browser: Any, lan
         assert in_viewport(page, selector), f"{selector} is out of sight at 1280x800 ({lang})"
     expect()(page.locator("[data-judge-answering='true'] kbd")).to_have_text("C")
     screenshot(page, f"host-answering-{lang}")
-    # The clock runs out: the console says what happened instead of a silent −5.
-    assert q.answer_deadline is not None
+    # Another host console judges before the clock runs out: that is no time-up.
+    scene.wait(S).run(c.Judge, team_id=q.answering_team, correct=False)
+    server.push()
+    expect()(page.locator("[data-answering]")).to_be_hidden()
+    expect()(page.locator(".toast")).to_have_count(0)
+
+
+@pytest.mark.parametrize("lang", ["lv", "en"])
+def test_the_console_says_when_the_answer_clock_ran_out(browser: Any, lang: str) -> None:
+    texts = catalogue(lang)  # type: ignore[arg-type]
+    scene = Scene(int((time.time() - 60) * 1_000_000)).start().buzzer_open().photo_finish()
+    q = scene.state.question
+    assert q is not None and q.answering_team is not None and q.answer_deadline is not None
+    team = scene.state.teams[q.answering_team].name
+    server = FakeServer(scene)
+    page = open_host(browser, server, lang)
+    expect()(page.locator("[data-answer-clock-value]")).to_have_text("0 s")
     scene.now = q.answer_deadline
     scene.run(c.TimerFired, key="answer_time", due=q.answer_deadline)
     server.push()
+    # Instead of a silent −5, the console says what happened.
     expect()(page.locator(".toast").last).to_have_text(f"{team}: {texts['log_out_of_time']}")
     assert commands(server) == []
 

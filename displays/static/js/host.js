@@ -398,6 +398,8 @@ function noticeTimeUp(before, after) {
   const teamId = was.answering_team;
   if (now.phase === "answering" && now.answering_team === teamId) return;
   if ((now.verdicts || {})[teamId] !== "wrong" || judgedBy.has(judgedKey(was, teamId))) return;
+  const serverNow = client ? client.serverNow() : null;
+  if (serverNow !== null && was.answer_deadline && serverNow < was.answer_deadline / 1000 - 1000) return; // another console judged
   const text = `${teamName(teamDirectory(after), teamId)}: ${t("log_out_of_time")}`;
   toast(text);
   log(text);
