@@ -297,3 +297,27 @@ def test_the_next_step_leads_to_open_answers_waiting_for_a_verdict(browser: Any)
         lambda: page.keyboard.press("Enter"),  # Enter on the focused button presses it
     )
     assert [command["type"] for command in commands(server)] == ["judge"]
+
+
+def test_revoking_an_agent_asks_first(browser: Any) -> None:
+    en = catalogue("en")
+    server = FakeServer(scene_now().start())
+    server.agents = [{"agent_id": "ag-1", "venue": "Jelgava library", "teams": ["jelgava"]}]
+    page = open_host(browser, server)
+    revoke = page.locator("[data-agent-list] [data-agent-revoke]")
+    confirm = page.locator("[data-confirm-dialog]")
+
+    def revoked() -> bool:
+        return any(path.endswith("/agents/ag-1/revoke") for _, _, _, path in server.http_requests)
+
+    revoke.click()
+    expect()(confirm.locator("[data-confirm-text]")).to_have_text(
+        en["agents_confirm_revoke"].format(name="Jelgava library")
+    )
+    confirm.locator("[data-confirm-cancel]").click()
+    expect()(confirm).to_be_hidden()
+    page.wait_for_timeout(150)
+    assert not revoked()
+    revoke.click()
+    confirm.locator("[data-confirm-ok]").click()
+    wait_for(revoked, page, "the revocation")
