@@ -342,6 +342,7 @@ function drawRounds() {
       setText($("[data-round-state]", item), `(${state.join(", ")})`);
       const start = $("[data-start-round]", item);
       start.disabled = !running || Boolean(view.round) || round.started;
+      start.hidden = start.disabled; // only a round that can start now offers its button
       start.dataset.roundIndex = String(round.index);
       start.addEventListener("click", () => send({ type: "start_round", round_index: round.index }));
       return item;
