@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test bench bench-engine bench-fairness firmware clean
+.PHONY: demo test bench bench-engine bench-fairness firmware clean messages messages-extract
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,22 @@ bench: bench-engine bench-fairness $(VENV)/.installed-bench
 	$(BIN)/python -m loadtests.bench_storm
 	$(BIN)/python -m loadtests.bench_cluster
 	$(BIN)/python -m loadtests.bench_agent
+
+## messages: after a change of the interface texts (displays/messages/source.py, after.py):
+## extract them into displays/locale/messages.pot, update the Latvian and Lithuanian catalogs
+## (new texts come in untranslated, `make test` fails until a translator fills them in) and
+## compile them (.mo, what the server reads)
+LOCALES := displays/locale
+messages: messages-extract
+	$(BIN)/pybabel update --input-file $(LOCALES)/messages.pot --output-dir $(LOCALES) \
+		--domain messages --width 96 --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile --directory $(LOCALES) --domain messages --statistics
+
+messages-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-default-keywords \
+		--keywords text:1c,2 --keywords plural:1c,2,3 --sort-by-file --width 96 \
+		--project "Baltic Science Quiz" --version 1 --omit-header \
+		--output-file $(LOCALES)/messages.pot displays/messages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info

@@ -9,7 +9,8 @@ Its JavaScript (``static/js/admin.js``, ``static/js/results.js``) reads the embe
 from ``/api/admin/…``, the results page from ``/api/contests/{id}/results`` with the host secret
 or admin token kept in the tab's sessionStorage, or else from the public results.
 
-The texts are the common catalogue plus ``displays.messages.after`` in the page's language.
+The texts are the common catalogue plus ``displays.messages.after`` in the page's language
+(``after_catalogue``, ``after_plurals``).
 No secret passes through here.
 """
 
@@ -19,8 +20,14 @@ import dataclasses
 from typing import Any, Final, Literal
 from urllib.parse import quote
 
-from displays.messages import LANGUAGE_NAMES, LANGUAGES, Lang, catalogue, choose_language
-from displays.messages.after import AFTER
+from displays.messages import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    Lang,
+    after_catalogue,
+    after_plurals,
+    choose_language,
+)
 from displays.pages import STATIC_URL, LanguageLink, context_variables, environment
 
 AfterKind = Literal["admin", "results"]
@@ -41,7 +48,7 @@ class AfterPage:
         static_url: where the static assets are mounted.
         languages: the language switch.
         client: the JSON configuration for the page's JavaScript: page, contest_id, lang,
-            languages, messages (= ``t``), static_url.
+            languages, messages (= ``t``), plurals, static_url.
     """
 
     page: AfterKind
@@ -65,8 +72,7 @@ def after_context(
 ) -> AfterPage:
     """The context of the admin area (``admin``) or a contest's results page (``results``)."""
     language = choose_language(lang)
-    texts: dict[str, str] = {**catalogue(language)}  # type: ignore[dict-item]
-    texts.update(AFTER[language])  # type: ignore[arg-type]
+    texts = after_catalogue(language)
     if kind == "admin":
         contest_id, contest_title = "", ""
     heading = texts["page_admin" if kind == "admin" else "page_results"]
@@ -95,6 +101,7 @@ def after_context(
             "lang": language,
             "languages": list(LANGUAGES),
             "messages": texts,
+            "plurals": after_plurals(language),
             "static_url": STATIC_URL,
         },
     )

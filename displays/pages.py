@@ -31,7 +31,16 @@ from urllib.parse import quote
 
 import jinja2
 
-from displays.messages import LANGUAGE_NAMES, LANGUAGES, Lang, Messages, catalogue, choose_language
+from displays.messages import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    Lang,
+    Messages,
+    Plurals,
+    catalogue,
+    choose_language,
+    plurals,
+)
 
 PageKind = Literal["host", "tablet", "screen", "audience", "index", "kiosk"]
 PAGE_KINDS: Final[tuple[PageKind, ...]] = get_args(PageKind)
@@ -85,6 +94,7 @@ class ClientConfig:
         lang: the interface language.
         languages: every interface language, in the switch's order.
         messages: the interface texts of ``lang`` — the same catalogue the template used.
+        plurals: the counting texts of ``lang``, each form by CLDR plural category.
         static_url: where the static assets are mounted.
     """
 
@@ -93,6 +103,7 @@ class ClientConfig:
     lang: Lang
     languages: tuple[Lang, ...]
     messages: Messages
+    plurals: Plurals
     static_url: str
 
 
@@ -236,7 +247,7 @@ def host_commands(t: Messages) -> tuple[HostCommand, ...]:
     def command(
         type_: str, group: Literal["contest", "round", "question"], key: str, confirm: str = ""
     ) -> HostCommand:
-        label = t[f"cmd_{type_}"]  # type: ignore[literal-required]
+        label = t[f"cmd_{type_}"]
         return HostCommand(type=type_, label=label, confirm=confirm, group=group, key=key)
 
     return (
@@ -276,7 +287,7 @@ def page_context(kind: PageKind, *, contest_id: str, lang: str, contest_title: s
     if kind == "index":
         contest_id = ""
     path = page_path(kind, contest_id)
-    heading = t[_TITLE_KEYS[kind]]  # type: ignore[literal-required]
+    heading = t[_TITLE_KEYS[kind]]
     named = contest_title or contest_id
     common: dict[str, Any] = {
         "page": kind,
@@ -301,6 +312,7 @@ def page_context(kind: PageKind, *, contest_id: str, lang: str, contest_title: s
             lang=language,
             languages=LANGUAGES,
             messages=t,
+            plurals=plurals(language),
             static_url=STATIC_URL,
         ),
     }
@@ -330,7 +342,7 @@ def page_context(kind: PageKind, *, contest_id: str, lang: str, contest_title: s
             pin_keys=("1", "2", "3", "4", "5", "6", "7", "8", "9", "<", "0", "ok"),
         )
     links = tuple(
-        PageLink(kind=k, label=t[_TITLE_KEYS[k]], path=_PATHS[k])  # type: ignore[literal-required]
+        PageLink(kind=k, label=t[_TITLE_KEYS[k]], path=_PATHS[k])
         for k in ("screen", "tablet", "audience", "host")
     )
     return IndexPage(**common, links=links)

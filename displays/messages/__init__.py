@@ -8,8 +8,12 @@ from displays.messages.catalogue import (
     LANGUAGES,
     Lang,
     Messages,
+    Plurals,
+    after_catalogue,
+    after_plurals,
     catalogue,
     choose_language,
+    plurals,
 )
 
 __all__ = [
@@ -18,6 +22,10 @@ __all__ = [
     "LANGUAGE_NAMES",
     "Lang",
     "Messages",
+    "Plurals",
+    "after_catalogue",
+    "after_plurals",
     "catalogue",
     "choose_language",
+    "plurals",
 ]

@@ -26,8 +26,7 @@ import pytest
 from openpyxl import load_workbook
 from websockets.sync.client import connect
 
-from displays.messages import catalogue
-from displays.messages.after import AFTER
+from displays.messages import after_catalogue, catalogue
 from loadtests.harness import QuizServer
 from tests.displays.browser import chromium, screenshot
 from tests.e2e.pages import WAIT_MS, command, expect, installed_quiz, open_page
@@ -91,7 +90,7 @@ def test_a_contest_created_in_the_admin_area_is_played_and_its_results_exported(
         second.locator("[data-pick]").nth(0).check()
         second.locator("[data-pick]").nth(1).check()
         expect()(second.locator("[data-r-chosen]")).to_have_text(
-            AFTER[lang]["admin_questions_chosen"].format(n=2)
+            after_catalogue(lang)["admin_questions_chosen"].format(n=2)
         )
         screenshot(admin, f"admin-new-contest-{lang}")
         admin.click("[data-create]")
@@ -222,7 +221,7 @@ def test_the_public_results_page_in_three_languages_and_printed(server: QuizServ
             expect()(page.locator("[data-podium] .place-1")).to_contain_text("Liepāja")
             expect()(page.locator("[data-podium] .place-2")).to_contain_text("Jelgava")
             expect()(page.locator(".chart-section h2")).to_have_text(
-                AFTER[lang]["results_progression"]
+                after_catalogue(lang)["results_progression"]
             )
             expect()(page.locator("[data-players]")).to_contain_text("Šiauliai")
             expect()(page.locator("[data-exports]")).to_be_hidden()
@@ -324,16 +323,22 @@ def test_the_admin_area_speaks_latvian_and_lithuanian(server: QuizServer) -> Non
             page = open_page(
                 browser, f"{server.base}/admin?lang={lang}", viewport={"width": 1280, "height": 800}
             )
-            expect()(page.locator("[data-signin] h1")).to_have_text(AFTER[lang]["admin_sign_in"])
+            expect()(page.locator("[data-signin] h1")).to_have_text(
+                after_catalogue(lang)["admin_sign_in"]
+            )
             page.fill("[data-admin-token]", TOKEN)
             page.click("[data-signin-button]")
             expect()(page.locator("body[data-ready='true']")).to_be_attached()
             expect()(page.locator("[data-list='finished'] li")).to_have_count(1)
-            expect()(page.locator("[data-list='setup'] li")).to_have_text(AFTER[lang]["admin_none"])
-            expect()(page.locator("[data-open-host]")).to_have_text(AFTER[lang]["admin_open_host"])
+            expect()(page.locator("[data-list='setup'] li")).to_have_text(
+                after_catalogue(lang)["admin_none"]
+            )
+            expect()(page.locator("[data-open-host]")).to_have_text(
+                after_catalogue(lang)["admin_open_host"]
+            )
             page.click("[data-p-show]")
             expect()(page.locator("[data-p-summary]")).to_contain_text(
-                f"{AFTER[lang]['results_players_n']}: 3"
+                f"{after_catalogue(lang)['results_players_n']}: 3"
             )
             expect()(page.locator("[data-p-libraries]")).to_contain_text(
                 catalogue(lang)["gen_senior"]

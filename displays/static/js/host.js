@@ -665,7 +665,7 @@ function touchLatencyButton(player, label) {
   const measured = calibration[player.id];
   const suggested = measured && measured.suggested_ms !== null ? measured.suggested_ms : null;
   const measuredText =
-    suggested === null ? "" : t("touch_latency_measured", { ms: formatNumber(suggested), n: measured.samples });
+    suggested === null ? "" : tn("touch_latency_measured", measured.samples, { ms: formatNumber(suggested) });
   const button = h("button", {
     type: "button",
     class: "touch-latency",

@@ -11,7 +11,7 @@
 
 import { getJson, postJson } from "./client.js";
 import { confirmAction } from "./host_confirm.js";
-import { config, errorText, formatNumber, t } from "./i18n.js";
+import { config, errorText, formatNumber, t, tn } from "./i18n.js";
 import { $, cloneTemplate, h, setText, show, toast, toastError } from "./render.js";
 
 const cid = encodeURIComponent(config.contest_id);
@@ -147,7 +147,7 @@ function stateText(agent, row) {
   if (row.link_bound_ms !== null && row.link_bound_ms !== undefined) {
     parts.push(t("agents_link_bound", { ms: formatNumber(Math.round(row.link_bound_ms * 10) / 10) }));
   }
-  if (row.buffered) parts.push(t("agents_buffered", { n: formatNumber(row.buffered) }));
+  if (row.buffered) parts.push(tn("agents_buffered", row.buffered));
   return parts.join(" · ");
 }
 

@@ -6,7 +6,7 @@
 
 const configElement = document.getElementById("page-config");
 
-/** The page configuration: {page, contest_id, lang, languages, messages, static_url}. */
+/** The page configuration: {page, contest_id, lang, languages, messages, plurals, static_url}. */
 export const config = JSON.parse(configElement ? configElement.textContent : "{}");
 
 /** The page's interface language (lv, lt or en). */
@@ -68,62 +68,31 @@ export function errorText(code, serverMessage) {
 
 // --- plural forms -----------------------------------------------------------------------------
 //
-// A text that counts something holds one form per CLDR plural category of its language, joined
-// with "|", in the order PLURAL_CATEGORIES gives (CLDR's language plural rules, integers and
-// decimals): English one|other; Latvian zero|one|other ("10 jautājumu", "1 jautājums",
-// "2 jautājumi"); Lithuanian one|few|many|other ("1 klausimas", "2 klausimai", "1,5 klausimo",
-// "10 klausimų"). Until the catalogues move to gettext (Babel), tn() picks the form here.
+// A text that counts comes in config.plurals: its forms by CLDR plural category, from the
+// language's gettext catalog (displays/messages/catalogue.py): English one/other; Latvian
+// zero/one/other ("10 jautājumu", "1 jautājums", "2 jautājumi"); Lithuanian one/few/many/other
+// ("1 klausimas", "2 klausimai", "1,5 klausimo", "10 klausimų"). The browser's Intl.PluralRules
+// names the category of a number by the same CLDR rules, fractions included.
 
-export const PLURAL_CATEGORIES = {
-  en: ["one", "other"],
-  lv: ["zero", "one", "other"],
-  lt: ["one", "few", "many", "other"],
-};
+const pluralRules = new Intl.PluralRules(LOCALES[lang] || "en-GB");
 
 /**
- * The CLDR plural category of `count` in `language` (one, few, many, zero or other).
+ * The CLDR plural category of `count` in the page's language (zero, one, few, many or other).
  * @param {number} count
- * @param {string} [language]
  */
-export function pluralCategory(count, language = lang) {
-  const n = Math.abs(Number(count));
-  const text = String(n);
-  const fraction = text.includes(".") ? text.split(".")[1] : "";
-  const f = fraction ? Number(fraction) : 0; // the visible fraction digits, as a number
-  const v = fraction.length;
-  const i = Math.floor(n);
-  if (language === "lv") {
-    // zero: n % 10 = 0 or n % 100 = 11..19 or v = 2 and f % 100 = 11..19
-    // one: n % 10 = 1 and n % 100 != 11 or v = 2 and f % 10 = 1 and f % 100 != 11
-    //      or v != 2 and f % 10 = 1
-    const teen = (x) => x % 100 >= 11 && x % 100 <= 19;
-    if ((Number.isInteger(n) && (n % 10 === 0 || teen(n))) || (v === 2 && teen(f))) return "zero";
-    if ((Number.isInteger(n) && n % 10 === 1 && n % 100 !== 11) || (v === 2 && f % 10 === 1 && f % 100 !== 11) || (v !== 2 && v > 0 && f % 10 === 1)) return "one";
-    return "other";
-  }
-  if (language === "lt") {
-    // one: n % 10 = 1 and n % 100 != 11..19; few: n % 10 = 2..9 and n % 100 != 11..19;
-    // many: f != 0; other: everything else (0, 10, 11–19, 20 …)
-    if (f !== 0) return "many";
-    const teen = i % 100 >= 11 && i % 100 <= 19;
-    if (i % 10 === 1 && !teen) return "one";
-    if (i % 10 >= 2 && i % 10 <= 9 && !teen) return "few";
-    return "other";
-  }
-  return i === 1 && v === 0 ? "one" : "other";
+export function pluralCategory(count) {
+  return pluralRules.select(Math.abs(Number(count)));
 }
 
 /**
  * A counting text in the right plural form, {n} and the other placeholders filled in.
- * @param {string} key a catalogue key whose text holds the forms joined with "|"
+ * @param {string} key a key of the catalog's counting texts (config.plurals)
  * @param {number} count
  * @param {Record<string, string|number>} [params]
  */
 export function tn(key, count, params = {}) {
-  const forms = (config.messages && key in config.messages ? config.messages[key] : key).split("|");
-  const categories = PLURAL_CATEGORIES[lang] || PLURAL_CATEGORIES.en;
-  const index = Math.max(0, categories.indexOf(pluralCategory(count)));
-  const form = forms[Math.min(index, forms.length - 1)];
+  const forms = (config.plurals && config.plurals[key]) || {};
+  const form = forms[pluralCategory(count)] ?? forms.other ?? Object.values(forms)[0] ?? key;
   const values = { n: formatNumber(count), ...params };
   return form.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }

@@ -11,7 +11,7 @@
 import { setUpReadAloud, setUpViewOptions } from "./a11y.js";
 import { ContestClient, postJson } from "./client.js";
 import { fitUntil } from "./fit.js";
-import { config, errorText, parseNumber, pick, t } from "./i18n.js";
+import { config, errorText, parseNumber, pick, t, tn } from "./i18n.js";
 import {
   $,
   closestWins,
@@ -567,7 +567,7 @@ function drawResult(q, teamId) {
     text = t(closest ? "result_closest" : "result_correct", { points: result.points });
     kind = "correct";
   } else if (result.verdict === "wrong" && closest && result.points > 0) {
-    text = t("result_points", { points: result.points }); // a graded band's points
+    text = tn("result_points", result.points); // a graded band's points
     kind = "correct";
   } else if (result.verdict === "wrong") {
     text = t(closest ? "result_not_closest" : "result_wrong");
@@ -575,7 +575,7 @@ function drawResult(q, teamId) {
   } else if (result.verdict === "pending") {
     text = t("verdict_pending");
   } else if (result.points > 0) {
-    text = t("result_points", { points: result.points });
+    text = tn("result_points", result.points);
     kind = "correct";
   } else {
     text = result.answer ? t("result_wrong") : t("no_answer");
