@@ -299,7 +299,10 @@ def test_the_host_console_lists_registered_players_and_erases_one(server: QuizSe
         expect()(link).to_have_attribute("href", f"/results/{CONTEST}?lang=en")
         panel.scroll_into_view_if_needed()
         screenshot(page, "host-players-panel")
-        librarian.locator("[data-erase]").click()  # open_page accepts the confirmation
+        librarian.locator("[data-erase]").click()
+        confirm = page.locator("[data-confirm-dialog]")  # asked in the page, not window.confirm
+        expect()(confirm.locator("[data-confirm-text]")).to_contain_text("Delete the personal data")
+        confirm.locator("[data-confirm-ok]").click()
         erased = panel.locator("[data-erased='true']")
         expect()(erased).to_have_count(1)
         expect()(erased).to_contain_text("Personal data deleted")

@@ -15,6 +15,7 @@
 // WebSocket), and at once after an erasure or a click on "Refresh".
 
 import { getJson, postJson } from "./client.js";
+import { confirmAction } from "./host_confirm.js";
 import { config, formatNumber, t } from "./i18n.js";
 import { $, h, setText, show, toast, toastError } from "./render.js";
 
@@ -165,7 +166,7 @@ function draw(players) {
 }
 
 async function erase(player) {
-  if (!confirm(t("players_confirm_erase", { name: player.display_name }))) return;
+  if (!(await confirmAction(t("players_confirm_erase", { name: player.display_name }), t("players_erase")))) return;
   try {
     await postJson(`/api/contests/${cid}/players/${encodeURIComponent(player.player_id)}/erase`, {}, auth());
     toast(t("players_erased"), "info");
