@@ -517,4 +517,7 @@ SOURCE: tuple[Entry, ...] = (
     text("time_mode_extended", "Extended time (×2)"),
     text("time_mode_untimed", "No time limit"),
     text("time_mode_changed", "Time mode of {team}: {mode}"),
+    # the countdown of the host, the screens and the audience when teams play in senior mode
+    text("countdown_extended", "Extended time for teams in senior mode"),
+    text("countdown_untimed", "Teams in senior mode: no time limit — the host locks the answers"),
 )

@@ -68,3 +68,42 @@ def test_the_host_sets_a_teams_time_mode_on_the_console(browser: Any) -> None:
     page.locator("[data-time-modes]").scroll_into_view_if_needed()
     screenshot(page, "host-time-modes-en-1280")
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("mode", "key"), [("extended", "countdown_extended"), ("untimed", "countdown_untimed")]
+)
+def test_screens_show_that_senior_teams_still_answer_after_the_standard_time(
+    browser: Any, mode: str, key: str
+) -> None:
+    """The standard teams' 30 s are over, Jelgava (senior mode) still answers: the big screen
+    and the host console say so — with the time left, or without a clock when untimed — instead
+    of a clock standing at 0 that invites the host to lock Jelgava out."""
+    shown = time.time() - 35  # the question was shown 35 s ago
+    scene = Scene(int(shown * 1_000_000))
+    scene.run(c.SetTeamTimeMode, team_id="jelgava", time_mode=mode)
+    scene.run(c.StartContest)
+    scene.run(c.StartRound, round_index=1)  # the all-play round: 30 s, 60 s for Jelgava
+    scene.run(c.ShowQuestion)
+    t = catalogue("lt")
+    for path in (
+        "/screen/bsq-test?lang=lt#token=st_jelgava",
+        "/host/bsq-test?lang=lt#secret=hs_test_secret",
+    ):
+        server = FakeServer(scene)
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        server.install(context)
+        page = context.new_page()
+        page.goto(f"{ORIGIN}{path}")
+        label = page.locator("[data-countdown] [data-countdown-label]").first
+        label.wait_for()
+        page.wait_for_function(
+            "text => document.querySelector('[data-countdown-label]').textContent === text",
+            arg=t[key],
+        )
+        value = page.locator("[data-countdown] [data-countdown-value]").first.inner_text()
+        if mode == "extended":
+            assert 15 < seconds_left(value) <= 25, value  # about 60 − 35 s
+        else:
+            assert value == ""
+        context.close()

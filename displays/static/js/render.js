@@ -425,9 +425,16 @@ export function countdownTarget(q, nowMs) {
   if (q.phase === "open" && q.closes_at) return { key: "countdown_buzz", due: q.closes_at };
   if ((q.phase === "answering") && q.answer_deadline) return { key: "countdown_answer", due: q.answer_deadline };
   // a tablet counts down to its own team's deadline (senior mode: later; untimed: none)
-  const deadline = "my_deadline" in q ? q.my_deadline : q.deadline;
-  if (q.phase === "answers_open" && deadline) return { key: "countdown_deadline", due: deadline };
-  return null;
+  if ("my_deadline" in q) return q.phase === "answers_open" && q.my_deadline ? { key: "countdown_deadline", due: q.my_deadline } : null;
+  if (q.phase !== "answers_open") return null;
+  const standardOver = !q.deadline || (nowMs !== null && nowMs * 1000 >= q.deadline);
+  if (q.deadline && !standardOver) return { key: "countdown_deadline", due: q.deadline };
+  // The host, the screens and the audience: once the standard time is up, teams in senior mode
+  // may still be answering — until answers_lock_at, or (untimed) until the host locks.
+  const senior = Object.keys(q.team_deadlines || {});
+  if (!senior.length) return q.deadline ? { key: "countdown_deadline", due: q.deadline } : null;
+  if (q.answers_lock_at) return { key: "countdown_extended", due: q.answers_lock_at };
+  return { key: "countdown_untimed", due: null };
 }
 
 /**
@@ -443,6 +450,13 @@ export function renderCountdown(view, nowMs, root = document) {
   const target = countdownTarget(q, now);
   show(box, Boolean(target) && now !== null);
   if (!target || now === null) return;
+  if (target.due === null) {
+    // senior teams without a time limit: no clock, the host locks the answers
+    setText($("[data-countdown-label]", box), t(target.key));
+    setText($("[data-countdown-value]", box), "");
+    box.classList.remove("urgent");
+    return;
+  }
   const remaining = Math.max(0, target.due / 1000 - now);
   const seconds = Math.ceil(remaining / 1000);
   setText($("[data-countdown-label]", box), t(target.key));

@@ -22,7 +22,7 @@ const DEFAULT_VOLUME = 0.7;
 // to some tens of ms; a busy screen draws late) still counts as running out.
 const GRACE_MS = 1500;
 const STALE_MS = 10_000; // a deadline this long gone is not news any more
-const TIME_UP_COUNTDOWNS = new Set(["countdown_buzz", "countdown_answer", "countdown_deadline"]);
+const TIME_UP_COUNTDOWNS = new Set(["countdown_buzz", "countdown_answer", "countdown_deadline", "countdown_extended"]);
 const TIME_UP_EVENTS = ["judged", "answers_locked", "question_closed"];
 
 // The cues as notes: [frequency in Hz, start in s, length in s, waveform, loudness 0–1].
