@@ -29,6 +29,15 @@ def scene_now() -> Scene:
     return Scene(int(time.time() * 1_000_000))
 
 
+def all_play_round() -> Scene:
+    """The buzzer round's only question played, the all-play round started."""
+    scene = scene_now().start()
+    scene.run(c.ShowQuestion)
+    scene.reveal().wait(S).run(c.NextQuestion)  # round 1 over
+    scene.run(c.StartRound)
+    return scene
+
+
 def open_host(browser: Any, server: FakeServer, lang: str = "en") -> Any:
     page = open_page(
         browser, server, f"/host/bsq-test?lang={lang}#secret=hs_test_secret", viewport=VIEWPORT
@@ -107,10 +116,7 @@ def test_the_next_step_button_walks_a_buzzer_question(browser: Any) -> None:
 
 def test_the_next_step_button_walks_an_all_play_question(browser: Any) -> None:
     lv = catalogue("lv")
-    scene = scene_now().start()
-    scene.run(c.ShowQuestion)
-    scene.reveal().wait(S).run(c.NextQuestion)  # round 1 over
-    scene.run(c.StartRound)
+    scene = all_play_round()
     server = FakeServer(scene)
     page = open_host(browser, server, "lv")
     step = page.locator("[data-next-step]")
@@ -274,10 +280,7 @@ def test_adjusting_a_score_and_undoing_a_judgement_ask_first(browser: Any) -> No
 
 def test_the_next_step_leads_to_open_answers_waiting_for_a_verdict(browser: Any) -> None:
     en = catalogue("en")
-    scene = scene_now().start()
-    scene.run(c.ShowQuestion)
-    scene.reveal().wait(S).run(c.NextQuestion)  # round 1 over
-    scene.run(c.StartRound)
+    scene = all_play_round()
     scene.run(c.ShowQuestion)
     for _ in scene.all_play_questions[1:]:  # on to the open-text question, the round's last
         scene.lock().reveal().show_next()

@@ -12,7 +12,7 @@ import pytest
 from displays.messages import catalogue
 from game import commands as c
 
-from .browser import ORIGIN, FakeServer, screenshot
+from .browser import ORIGIN, FakeServer, open_page, screenshot
 from .scenes import Scene
 
 pytestmark = pytest.mark.browser
@@ -90,11 +90,7 @@ def test_screens_show_that_senior_teams_still_answer_after_the_standard_time(
         "/screen/bsq-test?lang=lt#token=st_jelgava",
         "/host/bsq-test?lang=lt#secret=hs_test_secret",
     ):
-        server = FakeServer(scene)
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        server.install(context)
-        page = context.new_page()
-        page.goto(f"{ORIGIN}{path}")
+        page = open_page(browser, FakeServer(scene), path, viewport={"width": 1280, "height": 800})
         label = page.locator("[data-countdown] [data-countdown-label]").first
         label.wait_for()
         page.wait_for_function(
@@ -106,4 +102,4 @@ def test_screens_show_that_senior_teams_still_answer_after_the_standard_time(
             assert 15 < seconds_left(value) <= 25, value  # about 60 − 35 s
         else:
             assert value == ""
-        context.close()
+        page.context.close()
