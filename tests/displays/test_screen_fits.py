@@ -32,7 +32,7 @@ LANGS = ("lv", "lt", "en")
 # Runs in the page before its modules: measures the screen each time it has drawn a view.
 MEASURE = """
 window.__screenChecks = [];
-document.addEventListener("screen:drawn", () => {
+document.addEventListener("screen:drawn", (event) => {
   const vw = window.innerWidth, vh = window.innerHeight;
   const problems = [];
   const root = document.scrollingElement;
@@ -73,6 +73,7 @@ document.addEventListener("screen:drawn", () => {
   }
   const text = document.querySelector("[data-question-text]");
   window.__screenChecks.push({
+    seq: event.detail.seq,
     problems,
     textPx: text && text.offsetParent !== null ? parseFloat(getComputedStyle(text).fontSize) : null,
   });
@@ -86,7 +87,8 @@ def all_views() -> tuple[tuple[str, dict[str, Any]], ...]:
 
 
 def push_all(server: FakeServer, page: Any, first_seq: int) -> list[dict[str, Any]]:
-    """Send every pack view to the screen and return the page's measurements, one per view."""
+    """Send every pack view to the screen and return the page's measurements, one per view
+    (the last one of its seq: a resize of the window draws the current view once more)."""
     connection = next(c for c in server.connections if c.role == "display")
     page.evaluate("window.__screenChecks = []")
     views = all_views()
@@ -94,9 +96,12 @@ def push_all(server: FakeServer, page: Any, first_seq: int) -> list[dict[str, An
         message = {"type": "view", "seq": first_seq + offset, "snapshot": False, "events": []}
         message["view"] = view
         connection.socket.send(json.dumps(message))
-    page.wait_for_function(f"window.__screenChecks.length >= {len(views)}", timeout=240_000)
-    checks: list[dict[str, Any]] = page.evaluate("window.__screenChecks")
-    return checks
+    last = first_seq + len(views) - 1
+    page.wait_for_function(
+        f"window.__screenChecks.some((check) => check.seq === {last})", timeout=240_000
+    )
+    by_seq = {check["seq"]: check for check in page.evaluate("window.__screenChecks")}
+    return [by_seq[seq] for seq in range(first_seq, last + 1)]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -120,7 +125,7 @@ def test_every_pack_question_fits_the_big_screen(browser: Any, lang: str) -> Non
         seq += len(views)
         smallest = min((check["textPx"] or 99.0) for check in checks)
         print(f"{lang} {width}x{height}: {len(checks)} views, smallest question text {smallest} px")
-        for (label, _), check in zip(views, checks, strict=True):
+        for (label, _), check in zip(views, checks, strict=True):  # one per view, in order
             if check["problems"]:
                 failures.append(f"{lang} {width}x{height} {label}: {'; '.join(check['problems'])}")
             # a question stays readable from the back of the hall
