@@ -583,8 +583,10 @@ class Cluster:
                 await asyncio.sleep(self.renew)
             finally:
                 self.subscribed.clear()
+                # typed here: redis-py annotates aclose from 8.2 on, not before
+                close: Callable[[], Awaitable[object]] = pubsub.aclose
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await close()
 
     async def _heard(self, message: dict[str, Any]) -> None:
         channel = message["channel"].decode()
