@@ -128,9 +128,9 @@ def test_host_console_fits_1280x800_without_sideways_scroll(
             .map((e) => `${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
     )
     assert width <= WIDTH, f"the {lang} console is {width} px wide: {wide}"
-    answers = page.locator(".judging .table-scroll")
-    sideways = answers.evaluate("box => box.scrollWidth - box.clientWidth")
-    assert sideways <= 1, f"the {lang} answers table scrolls {sideways} px inside its box"
+    for box, what in ((".judging .table-scroll", "answers"), (".teams .table-scroll", "teams")):
+        sideways = page.locator(box).evaluate("box => box.scrollWidth - box.clientWidth")
+        assert sideways <= 1, f"the {lang} {what} table scrolls {sideways} px inside its box"
     presses = page.locator("[data-agent-presses]").first.inner_text()
     assert "false_start" not in presses
     assert catalogue(lang)["error_false_start"] in presses  # type: ignore[arg-type]
