@@ -21,7 +21,7 @@ from game import commands as c
 from game.model import EstimationRules, Round
 from game.questions import NumberAnswer, Numeric
 
-from .browser import ORIGIN, FakeServer, screenshot
+from .browser import ORIGIN, FakeServer, open_page, screenshot
 from .scenes import S, Scene, first_of
 
 # (language, count, CLDR category, questions_count text)
@@ -141,11 +141,8 @@ def test_the_host_activity_log_is_rebuilt_from_the_event_log(browser: Any) -> No
     timer = next(t for t in pending_timers(scene.state) if t.due == q.answer_deadline)
     scene.now = timer.due
     scene.run(c.TimerFired, key=timer.key, due=timer.due)  # the team ran out of time
-    server = FakeServer(scene)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    server.install(context)
-    page = context.new_page()
-    page.goto(f"{ORIGIN}/host/bsq-test?lang=lv#secret=hs_test_secret")
+    path = "/host/bsq-test?lang=lv#secret=hs_test_secret"
+    page = open_page(browser, FakeServer(scene), path, viewport={"width": 1280, "height": 800})
     t = catalogue("lv")
     lines = page.locator("[data-activity] li.from-log")
     lines.first.wait_for()
@@ -165,4 +162,4 @@ def test_the_host_activity_log_is_rebuilt_from_the_event_log(browser: Any) -> No
     lines.first.wait_for()
     assert lines.all_inner_texts() == texts, "a reload shows the same log"
     screenshot(page, "host-activity-lv-1280")
-    context.close()
+    page.context.close()

@@ -52,10 +52,8 @@ def test_a_senior_teams_tablet_has_larger_text_and_its_own_deadline(browser: Any
 def test_the_host_sets_a_teams_time_mode_on_the_console(browser: Any) -> None:
     scene = Scene(int(time.time() * 1_000_000))
     server = FakeServer(scene)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    server.install(context)
-    page = context.new_page()
-    page.goto(f"{ORIGIN}/host/bsq-test?lang=en#secret={server.host_secret}")
+    path = f"/host/bsq-test?lang=en#secret={server.host_secret}"
+    page = open_page(browser, server, path, viewport={"width": 1280, "height": 900})
     t = catalogue("en")
     choice = page.locator("[data-time-mode='liepaja']")
     choice.wait_for(state="attached")
@@ -67,7 +65,7 @@ def test_the_host_sets_a_teams_time_mode_on_the_console(browser: Any) -> None:
     assert page.locator("[data-time-mode='liepaja']").input_value() == "untimed"
     page.locator("[data-time-modes]").scroll_into_view_if_needed()
     screenshot(page, "host-time-modes-en-1280")
-    context.close()
+    page.context.close()
 
 
 @pytest.mark.parametrize(
