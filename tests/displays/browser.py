@@ -176,6 +176,7 @@ class FakeServer:
                 return self._json(route, 401, {"error": {"code": "unauthorized", "message": ""}})
             mode = json.loads(request.post_data or "{}").get("time_mode")
             self.scene.run(SetTeamTimeMode, team_id=moded.group(1), time_mode=mode)
+            self.push(["team_time_mode_set"])  # as the server sends the views after a command
             return self._json(route, 200, {"team_id": moded.group(1), "time_mode": mode})
         listed = {"agents": self.agents, "players": self.players}
         name = path.removeprefix(f"/api/contests/{self.contest_id}/")

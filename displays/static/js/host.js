@@ -12,7 +12,7 @@
 // destructive ones wait for the in-page confirmation of host_confirm.js.
 
 import { ContestClient, getJson } from "./client.js";
-import "./host_players.js"; // the registered players panel (_host_players.html)
+import * as playersPanel from "./host_players.js"; // registered players, teams' time modes
 import * as agentsPanel from "./host_agents.js"; // agents and the buzzer check (_host_agents.html)
 import { rebuildActivity } from "./host_activity.js"; // the activity log from the event log
 import { confirmAction, confirming } from "./host_confirm.js"; // destructive actions ask first
@@ -107,6 +107,7 @@ function connect() {
       view = message.view;
       draw(message.events || []);
       agentsPanel.view(view);
+      playersPanel.view(view);
       if (!activityLoaded) {
         activityLoaded = true;
         rebuildActivity($("[data-activity]"), view, message.seq, storedSecret(), ACTIVITY_LIMIT).catch(() => {

@@ -7,7 +7,8 @@
 // Below them, each team's senior and accessible mode (issue 16, docs/game-rules.md): standard time,
 // extended time (twice the answering time in all-play and estimation rounds) or no time limit (the
 // team answers until the host locks the answers); neither earns a speed bonus. A change is sent as
-// POST …/teams/{id}/time_mode and applies at once, also to a question taking answers.
+// POST …/teams/{id}/time_mode and applies at once, also to a question taking answers; the list
+// follows the teams' modes in the host view (host.js hands each view to `view`).
 //
 // A module of its own beside host.js (which only imports it): it reads the host secret host.js
 // keeps in this tab's sessionStorage, and asks GET …/players again every few seconds while the
@@ -46,7 +47,14 @@ function consoleShown() {
 async function loadTeams() {
   const answer = await getJson(`/api/contests/${cid}/teams`, auth());
   teamNames = new Map(answer.teams.map((team) => [team.team_id, team.name]));
-  teamModes = answer.teams.map((team) => ({ id: team.team_id, name: team.name, mode: team.time_mode || "standard" }));
+}
+
+/** Each host view (from host.js): the teams' time modes, in the order of their names. */
+export function view(hostView) {
+  if (!$("[data-players-panel]")) return;
+  teamModes = (hostView.scoreboard || [])
+    .map((row) => ({ id: row.team_id, name: row.name, mode: row.time_mode || "standard" }))
+    .sort((a, b) => a.name.localeCompare(b.name, config.lang));
   drawTimeModes();
 }
 
@@ -95,17 +103,18 @@ async function setTimeMode(team, mode) {
     toast(t("time_mode_changed", { team: team.name, mode: t(`time_mode_${mode}`) }), "info");
   } catch (error) {
     toastError(error);
+    drawnModes = ""; // refused: the list shows the modes as they are again
   }
   document.activeElement?.blur();
-  await loadTeams().catch(() => {});
+  drawTimeModes(); // a view that came while the host was choosing was not drawn
 }
 
 async function refresh() {
   if (busy || !consoleShown() || document.hidden) return;
   busy = true;
   try {
-    await loadTeams(); // the teams' time modes may change on the console's WebSocket too
     const answer = await getJson(`/api/contests/${cid}/players`, auth());
+    if (answer.players.some((p) => !teamNames.has(p.team_id))) await loadTeams();
     draw(answer.players);
   } catch (error) {
     // The console's own connection reports a refused secret; a passing failure waits for the next turn.
