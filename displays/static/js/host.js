@@ -355,6 +355,9 @@ function drawAnswering(teams) {
   const q = view.question;
   const box = $("[data-answering]");
   const answering = q && q.answering_team && ["answering", "judging"].includes(q.phase);
+  // Judged with the mouse: the focus leaves the vanishing buttons for the next step, so that the
+  // next Enter reveals and never judges again from a button that is no longer on screen.
+  if (!answering && box.contains(document.activeElement)) $("[data-next-step]").focus();
   show(box, Boolean(answering));
   if (!answering) return;
   setText($("[data-answering-team]", box), teamName(teams, q.answering_team));
