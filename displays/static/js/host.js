@@ -20,6 +20,7 @@ import { config, errorText, formatNumber, has, pick, t, tn } from "./i18n.js";
 import {
   $,
   $$,
+  clockNow,
   cloneTemplate,
   formatAnswer,
   h,
@@ -382,8 +383,7 @@ function drawAnswerClock() {
   const q = view && view.question;
   const value = $("[data-answer-clock-value]");
   if (!q || q.phase !== "answering" || !q.answer_deadline || !client) return setText(value, "");
-  const contest = view.contest || {};
-  const now = contest.paused && contest.paused_at ? contest.paused_at / 1000 : client.serverNow();
+  const now = clockNow(view, client.serverNow());
   if (now === null) return setText(value, "");
   const seconds = Math.ceil(Math.max(0, q.answer_deadline / 1000 - now) / 1000);
   setText(value, `${formatNumber(seconds)} s`);

@@ -437,6 +437,12 @@ export function countdownTarget(q, nowMs) {
   return { key: "countdown_untimed", due: null };
 }
 
+/** The time a view's clocks show (server ms, or null): the moment of the pause while paused. */
+export function clockNow(view, nowMs) {
+  const contest = (view && view.contest) || {};
+  return contest.paused && contest.paused_at ? contest.paused_at / 1000 : nowMs;
+}
+
 /**
  * Update the countdown partial. `nowMs` is server time in ms (null when unknown); while the
  * contest is paused the clock stands at the pause.
@@ -445,8 +451,7 @@ export function renderCountdown(view, nowMs, root = document) {
   const box = $("[data-countdown]", root);
   if (!box) return;
   const q = view && view.question;
-  const contest = (view && view.contest) || {};
-  const now = contest.paused && contest.paused_at ? contest.paused_at / 1000 : nowMs;
+  const now = clockNow(view, nowMs);
   const target = countdownTarget(q, now);
   show(box, Boolean(target) && now !== null);
   if (!target || now === null) return;
