@@ -167,19 +167,14 @@ function boxItem(box) {
   return h("li", { class: box.state === "open" ? "box-open" : "box-down", title: box.port, text: parts.filter(Boolean).join(" · ") });
 }
 
-/** Why a press was refused, in the console's language (the catalogue's error_<code>), never the
- * bare code; an unknown code is named as such. */
-function refusalText(code) {
-  return errorText(code);
-}
-
 function pressesText(row) {
   if (!row) return "";
   const presses = row.presses || {};
   const text = [t("agents_presses", { accepted: formatNumber(presses.accepted || 0), checked: formatNumber(presses.checked || 0) })];
   const refused = Object.entries(row.refused || {});
   if (refused.length) {
-    const reasons = refused.map(([code, n]) => `${refusalText(code)} ×${formatNumber(n)}`).join("; ");
+    // why, in the console's language (error_<code>), never the bare code
+    const reasons = refused.map(([code, n]) => `${errorText(code)} ×${formatNumber(n)}`).join("; ");
     text.push(t("agents_refused", { list: reasons }));
   }
   return text.join(" · ");
@@ -206,7 +201,7 @@ function draw() {
       setText($("[data-agent-state]", item), stateText(agent, row));
       $("[data-agent-boxes]", item).replaceChildren(...((row && row.boxes) || []).map(boxItem));
       setText($("[data-agent-presses]", item), pressesText(row));
-      const recent = ((row && row.refused_recent) || []).map((r) => `${clock(r.at)} ${teamName(r.team_id)}: ${refusalText(r.code)}`);
+      const recent = ((row && row.refused_recent) || []).map((r) => `${clock(r.at)} ${teamName(r.team_id)}: ${errorText(r.code)}`);
       if (recent.length) $("[data-agent-presses]", item).title = recent.join("\n");
       const rename = $("[data-agent-rename]", item);
       const revoke = $("[data-agent-revoke]", item);
