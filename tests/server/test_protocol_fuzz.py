@@ -38,6 +38,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from loadtests.harness import QuizServer
 from server.protocol import ALLOWED, WS_HOST_COMMANDS
+from server.ws import MAX_STRIKES
 from tests.server.conftest import setup_contest
 
 ROLES = ("host", "player", "display", "audience", "agent")
@@ -143,7 +144,10 @@ class Session:
         if message["type"] == "ping":  # answer at once, with this machine's clock
             now = time.time() * 1000
             pong = {"type": "pong", "id": message["id"], "t0": message["t0"], "t1": now, "t2": now}
-            ws.send(json.dumps(pong))
+            # The server's close may already be here (4029 after an error): the pong then cannot
+            # go out, but what the server said before closing is still to be read.
+            with contextlib.suppress(ConnectionClosed):
+                ws.send(json.dumps(pong))
         return dict(message)
 
     def exchange(self, frame: Frame) -> tuple[list[dict[str, Any]], int | None]:
@@ -560,6 +564,23 @@ def test_a_text_frame_that_is_not_utf8_closes_1007_and_the_server_serves_on(live
         assert closed == 1007 and [m for m in seen if m["type"] in ("ack", "error")] == []
         seen, closed = session.exchange(Frame('{"type": "time", "id": "again"}'))  # reconnected
         assert closed is None and [m["id"] for m in seen if m["type"] == "time"] == ["again"]
+
+
+def test_errors_sent_before_a_4029_are_read_even_when_the_close_overtakes_a_pong(live):
+    """The harness itself: a clock ping still unread when the server closes 4029 is answered
+    with a pong that cannot go out; the refusals and ``too_many_errors`` sent before the close
+    must still be read (a fuzz run once saw nothing, because the failed pong ended the read)."""
+    with contextlib.closing(Session(live, "player")) as session:
+        ws = session.open()
+        time.sleep(1.0)  # QUIZ_PING_INTERVAL is 0.2 s: a ping now waits unread
+        for n in range(MAX_STRIKES + 5):  # more errors than the allowance: the server closes
+            ws.send(json.dumps({"type": "no such type", "id": n}))
+        time.sleep(1.0)  # the refusals and the close arrive, unread, behind the ping
+        seen, closed = session.exchange(Frame('{"type": "no such type"}', invalid=True))
+    assert closed == 4029
+    codes = [m["code"] for m in seen if m["type"] == "error"]
+    assert codes[-1:] == ["too_many_errors"], codes
+    assert set(codes[:-1]) == {"unknown_type"} and len(codes) > MAX_STRIKES, codes
 
 
 @pytest.fixture(autouse=True)
