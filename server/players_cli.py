@@ -1,7 +1,8 @@
 """``quiz players`` — players' personal data: ``quiz players purge [--days N] [--data-dir D]``.
 
 ``purge`` deletes the personal data of every player whose contest ended more than
-``QUIZ_PLAYER_RETENTION_DAYS`` days ago (``--days`` overrides it), as the server does every hour
+``QUIZ_PLAYER_RETENTION_DAYS`` days ago, or never ended and has been idle that long (``--days``
+overrides it), as the server does every hour
 (``server.registration.retention_loop``; docs/settings.md, "Retention"), and prints how many
 players of how many contests it erased. It needs the database only, not a running server.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from server.registration_store import RegistrationStore
+from server.registration_store import RegistrationStore, cutoffs
 from server.serve import data_dir_setting, open_database, settings_from
 from server.settings import SettingsError
 from server.store import Store
@@ -24,7 +25,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "purge",
         help="delete the personal data of players whose contest ended past retention",
         description="Delete the personal data (name, card hash, tablet code) of every player "
-        "whose contest ended more than QUIZ_PLAYER_RETENTION_DAYS days ago; team, library and "
+        "whose contest ended more than QUIZ_PLAYER_RETENTION_DAYS days ago, or never ended and "
+        "has been idle that long (no change, and not due to start later); team, library and "
         "generation stay for participation counts.",
     )
     purge.add_argument(
@@ -48,8 +50,7 @@ def run_purge(args: argparse.Namespace) -> int:
     open_database(settings, data_dir_setting(args))  # a StartupError is one line (server.cli)
     store = Store(settings.effective_database_url)
     try:
-        cutoff = int((time.time() - days * 86400) * 1_000_000)
-        erased = RegistrationStore(store).purge(cutoff)
+        erased = RegistrationStore(store).purge(*cutoffs(time.time(), days))
     finally:
         store.close()
     players = sum(len(ids) for ids in erased.values())

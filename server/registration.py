@@ -63,7 +63,7 @@ from circulation_bridge.privacy import card_hash, check_pin, clean_card_number
 from game import commands as c
 from game.model import GENERATIONS, Generation
 from server.contests import ContestService, ServiceError, hash_secret, new_secret
-from server.registration_store import KioskRow, Registered, RegistrationStore
+from server.registration_store import KioskRow, Registered, RegistrationStore, cutoffs
 from server.store import ERASED_NAME, DuplicateRow, PlayerRow
 from server.throttle import FailureThrottle
 
@@ -545,15 +545,14 @@ class Registrar:
         return list(await self.service._db(self.db.registrations, contest_id))
 
     async def purge(self, retention_days: int) -> dict[str, list[str]]:
-        """Erase the personal data of players whose contest ended ``retention_days`` ago."""
-        cutoff = int((self._wall() - retention_days * 86400) * 1_000_000)
-        erased: dict[str, list[str]] = await self.service._db(self.db.purge, cutoff)
+        """Erase the personal data of players whose contest ended ``retention_days`` ago, or
+        never ended and has been idle that long (``RegistrationStore.purge``)."""
+        due = cutoffs(self._wall(), retention_days)
+        erased: dict[str, list[str]] = await self.service._db(self.db.purge, *due)
         for contest_id, player_ids in erased.items():
             log.info("retention: erased %d players of contest %s", len(player_ids), contest_id)
         # Contests in memory forget every erased name, also those `quiz players purge` erased.
         for contest_id, runner in list(self.service.runners.items()):
-            if runner.state.status != "finished":
-                continue
             records = await self.service._db(self.db.registrations, contest_id)
             gone = [
                 r.player_id

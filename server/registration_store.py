@@ -8,9 +8,10 @@ players' registration columns are in ``server.store.players``. Nothing here ever
 number or a PIN: a card is its keyed hash, a tablet code and a kiosk token their SHA-256, the
 librarian's PIN its scrypt hash.
 
-Retention (``purge``): the players of every contest that finished before a cut-off lose their
-personal data in one transaction per contest (``server.store.erase``); their team, library,
-generation and way of registering stay, so participation can still be counted.
+Retention (``purge``): the players of every contest that finished before a cut-off, or that
+never finished and has been idle since before it, lose their personal data in one transaction
+per contest (``server.store.erase``); their team, library, generation and way of registering
+stay, so participation can still be counted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from server.store import Store, contests, erase, metadata, players, teams
+from server.store import Store, contests, erase, events, metadata, players, teams
 
 kiosks = sa.Table(
     "kiosks",
@@ -33,6 +34,20 @@ kiosks = sa.Table(
     sa.Column("librarian_pin_hash", sa.String(200), nullable=True),
     sa.Column("created_at", sa.BigInteger, nullable=False),
 )
+
+
+MIN_IDLE_DAYS = 1
+"""An unfinished contest counts as abandoned after ``max(retention days, MIN_IDLE_DAYS)`` days
+without a change, so that with a retention of 0 days a contest being set up or played tonight
+keeps its players' names."""
+
+
+def cutoffs(now: float, retention_days: int) -> tuple[int, int]:
+    """For a purge at ``now`` (s since the epoch): the moments (µs) before which a contest must
+    have finished, or an unfinished one last changed, for its players' data to go."""
+    finished_before = int((now - retention_days * 86400) * 1_000_000)
+    idle_before = int((now - max(retention_days, MIN_IDLE_DAYS) * 86400) * 1_000_000)
+    return finished_before, idle_before
 
 
 @dataclass(frozen=True)
@@ -171,18 +186,33 @@ class RegistrationStore:
         with self.engine.begin() as db:
             erase(db, contest_id, player_ids)
 
-    def purge(self, finished_before: int) -> dict[str, list[str]]:
-        """Erase the players of every contest that finished before ``finished_before`` (µs since
-        the epoch) and still has personal data; returns {contest id: the players erased}."""
+    def purge(self, finished_before: int, idle_before: int) -> dict[str, list[str]]:
+        """Erase the players, still holding personal data, of every contest that finished before
+        ``finished_before`` and of every contest that never finished and has been idle since
+        before ``idle_before``: created, last changed and (if scheduled) due to start before it
+        (µs since the epoch, both; ``cutoffs``). Returns {contest id: the players erased}."""
+        last = events.alias("last_event")  # the contest's newest event: its last change
+        ended = sa.and_(
+            contests.c.status == "finished",
+            contests.c.finished_at.is_not(None),
+            contests.c.finished_at < finished_before,
+        )
+        abandoned = sa.and_(
+            contests.c.status != "finished",
+            contests.c.created_at < idle_before,
+            sa.func.coalesce(last.c.at, 0) < idle_before,
+            sa.func.coalesce(contests.c.starts_at, 0) < idle_before,
+        )
         query = (
             sa.select(players.c.contest_id, players.c.player_id)
             .join(contests, contests.c.contest_id == players.c.contest_id)
-            .where(
-                contests.c.status == "finished",
-                contests.c.finished_at.is_not(None),
-                contests.c.finished_at < finished_before,
-                players.c.erased_at.is_(None),
+            .outerjoin(
+                last,
+                sa.and_(
+                    last.c.contest_id == contests.c.contest_id, last.c.seq == contests.c.last_seq
+                ),
             )
+            .where(players.c.erased_at.is_(None), sa.or_(ended, abandoned))
         )
         due: dict[str, list[str]] = {}
         with self.engine.connect() as db:
