@@ -34,7 +34,7 @@ from server.origins import request_origin_allowed
 from server.protocol import ProtocolError, decode_json
 from server.runner import CommitFailed, ContestBusy, describe
 from server.store import Store, contests
-from server.throttle import FailureThrottle
+from server.throttle import SharedThrottle
 
 if TYPE_CHECKING:
     from server.registration import Registrar
@@ -132,9 +132,20 @@ class Api:
         self.service = service
         self.registrar = registrar  # kiosks and libraries (server/registration.py)
         # Wrong join codes: per client address and contest, and per contest from everywhere.
-        self.join_guesses = FailureThrottle(JOIN_FAILURES_PER_ADDRESS, JOIN_WINDOW, time.monotonic)
-        self.contest_guesses = FailureThrottle(
-            JOIN_FAILURES_PER_CONTEST, JOIN_WINDOW, time.monotonic
+        # Counted in Redis with several processes, so a load balancer does not multiply them.
+        self.join_guesses = SharedThrottle(
+            "join-address",
+            JOIN_FAILURES_PER_ADDRESS,
+            JOIN_WINDOW,
+            time.monotonic,
+            service.shared_redis,
+        )
+        self.contest_guesses = SharedThrottle(
+            "join-contest",
+            JOIN_FAILURES_PER_CONTEST,
+            JOIN_WINDOW,
+            time.monotonic,
+            service.shared_redis,
         )
 
     def routes(self) -> list[Route]:
@@ -388,17 +399,7 @@ class Api:
 
     async def join(self, request: Request) -> Response:
         contest_id = request.path_params["contest_id"]
-        address = (str(contest_id), request.client.host if request.client else "")
-        wait = max(
-            self.join_guesses.retry_after(address), self.contest_guesses.retry_after(contest_id)
-        )
-        if wait > 0:
-            raise ServiceError(
-                "too_many_attempts",
-                f"too many wrong join codes; try again in {math.ceil(wait)} s",
-                429,
-                retry_after=wait,
-            )
+        guesser = await self.check_guesser(request, contest_id, "wrong join codes")
         data = await body_of(request)
         generation = data.get("generation")
         if generation is not None and not isinstance(generation, str):
@@ -420,12 +421,33 @@ class Api:
             )
         except ServiceError as refused:
             if refused.code == "bad_join_code":
-                self.join_guesses.failed(address)
-                self.contest_guesses.failed(contest_id)
+                await self.wrong_guess(guesser, contest_id)
             raise
         return JSONResponse(
             {"player_id": player_id, "team_id": team_id, "player_token": token}, status_code=201
         )
+
+    async def check_guesser(self, request: Request, contest_id: str, what: str) -> str:
+        """Refuse (429 ``too_many_attempts``) a client address, or a whole contest, that made too
+        many wrong guesses of a code lately; returns the address's throttle key."""
+        guesser = f"{contest_id}/{request.client.host if request.client else ''}"
+        wait = max(
+            await self.join_guesses.retry_after(guesser),
+            await self.contest_guesses.retry_after(contest_id),
+        )
+        if wait > 0:
+            raise ServiceError(
+                "too_many_attempts",
+                f"too many {what}; try again in {math.ceil(wait)} s",
+                429,
+                retry_after=wait,
+            )
+        return guesser
+
+    async def wrong_guess(self, guesser: str, contest_id: str) -> None:
+        """Count a wrong code against its address (``check_guesser``'s key) and its contest."""
+        await self.join_guesses.failed(guesser)
+        await self.contest_guesses.failed(contest_id)
 
     async def events(self, request: Request) -> Response:
         contest_id = await self._host(request)

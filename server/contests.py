@@ -179,6 +179,13 @@ class ContestService:
         self.cluster: Cluster | None = None
         """Several processes (``QUIZ_REDIS_URL``): leases, forwarding, fan-out; None: one."""
 
+    def shared_redis(self) -> Any:
+        """The cluster's Redis client, for state every process must share (throttles); None
+        with one process, and while the cluster finds Redis down (the caller goes it alone)."""
+        if self.cluster is None or self.cluster.redis_up is False:
+            return None
+        return self.cluster.redis
+
     # --- lifespan ---------------------------------------------------------------------------------
 
     async def start(self) -> None:

@@ -9,7 +9,6 @@ Card numbers and PINs arrive only in request bodies, which nothing logs.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from starlette.requests import Request
@@ -186,26 +185,14 @@ class KioskApi:
     async def claim(self, request: Request) -> Response:
         """A tablet takes a player with the code the kiosk showed (throttled like join codes)."""
         contest_id = str(request.path_params["contest_id"])
-        address = (contest_id, request.client.host if request.client else "")
-        wait = max(
-            self.api.join_guesses.retry_after(address),
-            self.api.contest_guesses.retry_after(contest_id),
-        )
-        if wait > 0:
-            raise ServiceError(
-                "too_many_attempts",
-                f"too many wrong codes; try again in {math.ceil(wait)} s",
-                429,
-                retry_after=wait,
-            )
+        guesser = await self.api.check_guesser(request, contest_id, "wrong codes")
         await self.service.ensure(contest_id)
         data = await body_of(request)
         code = _field(data, "tablet_code", 32)
         assert code is not None
         found = await self.registrar.claim(contest_id, code)
         if found is None:
-            self.api.join_guesses.failed(address)
-            self.api.contest_guesses.failed(contest_id)
+            await self.api.wrong_guess(guesser, contest_id)
             raise ServiceError(
                 "bad_tablet_code", "this code is not valid (or was used or is too old)", 403
             )

@@ -25,10 +25,10 @@ page then goes through three calls, each authenticated with the kiosk token:
 ``librarian(pin, name, team, generation)`` is the fallback when the library cannot answer: the
 librarian's PIN, a typed name, and the player is flagged ``registered_via = librarian``.
 
-Guessing is throttled (``server.throttle.FailureThrottle``): wrong PINs per card hash and per
-kiosk, unknown cards per kiosk, wrong librarian PINs per kiosk; wrong tablet codes like wrong join
-codes (the API's throttles). Card numbers and PINs are never stored, logged or echoed: only the
-card's keyed hash leaves ``lookup``.
+Guessing is throttled (``server.throttle.SharedThrottle``, counted in Redis across processes):
+wrong PINs per card hash and per kiosk, unknown cards per kiosk, wrong librarian PINs per kiosk;
+wrong tablet codes like wrong join codes (the API's throttles). Card numbers and PINs are never
+stored, logged or echoed: only the card's keyed hash leaves ``lookup``.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ from game.model import GENERATIONS, Generation
 from server.contests import ContestService, ServiceError, hash_secret, new_secret
 from server.registration_store import KioskRow, Registered, RegistrationStore, cutoffs
 from server.store import ERASED_NAME, DuplicateRow, PlayerRow
-from server.throttle import FailureThrottle
+from server.throttle import SharedThrottle
 
 log = logging.getLogger(__name__)
 
@@ -151,10 +151,16 @@ class Registrar:
         self._wall = wall
         self._busy: dict[str, int] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.card_pins = FailureThrottle(WRONG_PINS_PER_CARD, THROTTLE_WINDOW, monotonic)
-        self.kiosk_failures = FailureThrottle(FAILURES_PER_KIOSK, THROTTLE_WINDOW, monotonic)
-        self.librarian_pins = FailureThrottle(
-            WRONG_LIBRARIAN_PINS_PER_KIOSK, THROTTLE_WINDOW, monotonic
+        # Counted in Redis with several processes (server/throttle.py), else in this one.
+        shared = service.shared_redis
+        self.card_pins = SharedThrottle(
+            "card-pins", WRONG_PINS_PER_CARD, THROTTLE_WINDOW, monotonic, shared
+        )
+        self.kiosk_failures = SharedThrottle(
+            "kiosk-failures", FAILURES_PER_KIOSK, THROTTLE_WINDOW, monotonic, shared
+        )
+        self.librarian_pins = SharedThrottle(
+            "librarian-pins", WRONG_LIBRARIAN_PINS_PER_KIOSK, THROTTLE_WINDOW, monotonic, shared
         )
         secret = bridge_settings.card_hash_secret or b""
         self._signing_key = hmac.new(secret, b"quiz registration v1", hashlib.sha256).digest()
@@ -291,7 +297,7 @@ class Registrar:
             ServiceError: ``too_many_attempts`` (429), ``invalid_card_number`` or
                 ``invalid_pin`` (400).
         """
-        self._throttled(self.kiosk_failures, kiosk.kiosk_id, "card checks at this kiosk")
+        await self._throttled(self.kiosk_failures, kiosk.kiosk_id, "card checks at this kiosk")
         library = self.settings.library(kiosk.library)
         secret = self.settings.card_hash_secret
         assert secret is not None  # BridgeSettings requires it once a library is configured
@@ -302,15 +308,15 @@ class Registrar:
         except InvalidInput as refused:
             raise ServiceError(refused.code, refused.message) from None
         hashed = card_hash(secret, library.institution_id, card)
-        self._throttled(self.card_pins, hashed, "wrong PINs for this card")
+        await self._throttled(self.card_pins, hashed, "wrong PINs for this card")
         reason = await self._check(kiosk, card, pin)
         if isinstance(reason, tuple):
             return await self._valid(kiosk, hashed, reason[1])
         if reason == "wrong_pin":
-            self.card_pins.failed(hashed)
-            self.kiosk_failures.failed(kiosk.kiosk_id)
+            await self.card_pins.failed(hashed)
+            await self.kiosk_failures.failed(kiosk.kiosk_id)
         elif reason == "unknown_card":
-            self.kiosk_failures.failed(kiosk.kiosk_id)
+            await self.kiosk_failures.failed(kiosk.kiosk_id)
         answer: dict[str, Any] = {"outcome": reason}
         if reason == "library_unavailable":
             answer["librarian_fallback"] = kiosk.librarian_fallback
@@ -428,9 +434,9 @@ class Registrar:
             raise ServiceError(
                 "librarian_fallback_off", "this kiosk has no librarian PIN (see docs/api.md)", 403
             )
-        self._throttled(self.librarian_pins, kiosk.kiosk_id, "wrong librarian PINs")
+        await self._throttled(self.librarian_pins, kiosk.kiosk_id, "wrong librarian PINs")
         if not check_librarian_pin(librarian_pin, kiosk.librarian_pin_hash):
-            self.librarian_pins.failed(kiosk.kiosk_id)
+            await self.librarian_pins.failed(kiosk.kiosk_id)
             raise ServiceError("wrong_librarian_pin", "the librarian PIN is wrong", 403)
         await self._check_team(kiosk, team_id)
         shown = short_name(normalize_name(name))[:40]
@@ -595,8 +601,8 @@ class Registrar:
         return registration
 
     @staticmethod
-    def _throttled(throttle: FailureThrottle, key: str, what: str) -> None:
-        wait = throttle.retry_after(key)
+    async def _throttled(throttle: SharedThrottle, key: str, what: str) -> None:
+        wait = await throttle.retry_after(key)
         if wait > 0:
             raise ServiceError(
                 "too_many_attempts",

@@ -443,3 +443,23 @@ def test_the_hosts_census_and_agents_board_cover_every_process(cluster: Any) -> 
         await host.close()
 
     asyncio.run(scenario())
+
+
+def test_wrong_join_codes_are_counted_across_processes(cluster: Any) -> None:
+    """A guesser behind a load balancer that spreads requests over two processes gets the same
+    ten wrong codes a minute as against one process, not ten per process."""
+    first, second = cluster(2)
+    with httpx.Client(base_url=first.base) as http:
+        contest = setup_contest(http)
+    statuses = []
+    for n in range(11):
+        server = (first, second)[n % 2]
+        with httpx.Client(base_url=server.base) as http:
+            guess = {"join_code": f"JEL-{100000 + n}", "display_name": "Guess"}
+            statuses.append(http.post(f"/api/contests/{contest['id']}/join", json=guess))
+    assert [r.status_code for r in statuses[:10]] == [403] * 10
+    assert statuses[10].status_code == 429, statuses[10].text
+    assert 1 <= int(statuses[10].headers["retry-after"]) <= 60
+    with httpx.Client(base_url=first.base) as http:  # blocked on both, even with the right code
+        right = {"join_code": contest["codes"]["jelgava"], "display_name": "Anna"}
+        assert http.post(f"/api/contests/{contest['id']}/join", json=right).status_code == 429
