@@ -3,8 +3,9 @@
 The targets (issue 4): every question in Latvian, Lithuanian and English with an explanation in all
 three and a source; balanced — every topic at least 10 % and every difficulty at least 20 % of the
 pack; at least 30 numeric or estimation questions with units; every question type of the engine
-present. Raised by issue 18: at least 450 questions, at least 60 with images whose files exist, and
-questions flagged ``kids`` for the youngest players.
+present. Raised by issue 18: at least 450 questions, at least 60 with images whose files exist,
+questions flagged ``kids`` for the youngest players, and no warning from the validator's audit
+(``content.audit``: no near-duplicates, no explanation giving away another question's answer).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from content import Pack, load_pack
+from content.audit import audit_pack
 from content.model import DIFFICULTIES, TOPICS
 from content.stats import pack_stats
 from content.transfer import export_pack, import_spreadsheet
@@ -94,3 +96,8 @@ def test_the_shipped_pack_survives_a_spreadsheet_round_trip(pack: Pack, tmp_path
     copy = load_pack(again)
     assert sorted(copy.questions, key=lambda q: q.id) == sorted(pack.questions, key=lambda q: q.id)
     assert (copy.id, copy.title, copy.languages) == (pack.id, pack.title, pack.languages)
+
+
+def test_the_shipped_pack_has_no_validator_warnings(pack: Pack) -> None:
+    problems = audit_pack(pack)  # the warnings `quiz content validate` prints
+    assert not problems, "\n".join(str(p) for p in problems)
