@@ -205,8 +205,6 @@ async def _create_demo(
         f"   ({audience_delay:g} s behind: QUIZ_AUDIENCE_DELAY)"
     )
     lines.append("")
-    lines.append(
-        "  The host secret, screen and kiosk tokens above are shown only once. "
-        "Press Ctrl-C to stop."
-    )
+    tokens = "screen and kiosk tokens" if kiosks else "screen tokens"
+    lines.append(f"  The host secret and {tokens} above are shown only once. Press Ctrl-C to stop.")
     return "\n".join(lines)

@@ -46,9 +46,10 @@ def test_quiz_demo_prints_kiosk_links_for_the_configured_libraries(tmp_path: Pat
             out,
         ), out
     assert "Kiosk Liepāja" not in out
-    assert "kiosk tokens above are shown only once" in out
+    assert "The host secret and screen and kiosk tokens above are shown only once" in out
 
 
 def test_quiz_demo_without_libraries_prints_no_kiosk(tmp_path: Path) -> None:
     _port, out = run_demo(tmp_path)
     assert "/play/demo" in out and "/kiosk/" not in out
+    assert "The host secret and screen tokens above are shown only once" in out
