@@ -75,26 +75,34 @@ class FailureThrottle:
         return failures
 
 
-# KEYS[1]: the key's sorted set; ARGV: window (ms), limit. Returns ms until the key may try
-# again, 0 when it may now. Redis's TIME is the clock, so every process measures alike.
-RETRY_AFTER = """
+# Redis's TIME is the clock (ms), so every process measures alike.
+_NOW = """
 local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
+# KEYS[1]: the key's sorted set; ARGV: window (ms), limit. Returns ms until the key may try
+# again, 0 when it may now.
+RETRY_AFTER = (
+    _NOW
+    + """
 redis.call('zremrangebyscore', KEYS[1], '-inf', now - tonumber(ARGV[1]))
 if redis.call('zcard', KEYS[1]) < tonumber(ARGV[2]) then return 0 end
 local oldest = redis.call('zrange', KEYS[1], 0, 0, 'withscores')
 return math.max(1, tonumber(oldest[2]) + tonumber(ARGV[1]) - now)
 """
+)
 
 # KEYS[1]: the key's sorted set; ARGV: window (ms), limit, a member unique to this failure.
-FAILED = """
-local t = redis.call('time')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+FAILED = (
+    _NOW
+    + """
 redis.call('zadd', KEYS[1], now, ARGV[3])
 redis.call('zremrangebyrank', KEYS[1], 0, -(tonumber(ARGV[2]) + 1))
 redis.call('pexpire', KEYS[1], ARGV[1])
 return 0
 """
+)
 
 
 class SharedThrottle:
@@ -114,6 +122,7 @@ class SharedThrottle:
         self._redis = redis
         self._window_ms = int(window * 1000)
         self._unreachable = False  # logged once per outage
+        self._scripts: dict[str, Any] = {}  # registered once: EVALSHA, like server/cluster.py
 
     async def retry_after(self, key: str) -> float:
         """Seconds until ``key`` may try again; 0 when it may now."""
@@ -129,14 +138,13 @@ class SharedThrottle:
         client = self._redis()
         if client is None:
             return None
+        if script not in self._scripts:
+            self._scripts[script] = client.register_script(script)
         try:
-            answer = await client.eval(
-                script,
-                1,
-                f"quiz:throttle:{self.name}:{key}",
-                self._window_ms,
-                self.local.limit,
-                *more,
+            answer = await self._scripts[script](
+                keys=[f"quiz:throttle:{self.name}:{key}"],
+                args=[self._window_ms, self.local.limit, *more],
+                client=client,
             )
         except RedisError as error:
             if not self._unreachable:

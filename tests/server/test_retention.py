@@ -93,9 +93,8 @@ def test_players_of_ended_and_of_abandoned_contests_are_erased_and_no_others(dat
         for cid in (ended_lately, still_playing, due_later):
             (record,) = registrations(cid)
             assert not record.erased and record.display_name == "Anna"
-        assert mine.isdisjoint(
-            RegistrationStore(store).purge(CUTOFF, CUTOFF)
-        )  # nothing left to erase
+        # nothing left to erase
+        assert mine.isdisjoint(RegistrationStore(store).purge(CUTOFF, CUTOFF))
     finally:
         store.close()
 
